@@ -1,0 +1,1 @@
+"""The clinical science of fic. Pure: standard library only, plain values in and out."""

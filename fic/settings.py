@@ -1,0 +1,90 @@
+"""One typed, frozen settings object, read from FIC_* environment variables.
+
+Embedded defaults need nothing installed: a SQLite file under the instance folder and
+Celery tasks run in-process. Set FIC_DATABASE_URL and FIC_REDIS_URL for PostgreSQL, Redis
+and real workers. Keys: FIC_SECRET_KEY (sessions, CSRF) and FIC_DATA_KEYS (the key ring
+that wraps each client's data key) come from the environment in production; in embedded
+mode they are generated once into instance/keys.json (mode 0600) so a demo just runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIC_", frozen=True, extra="ignore")
+
+    instance_path: Path = Field(default_factory=lambda: Path.cwd() / "instance")
+    database_url: str | None = None
+    redis_url: str | None = None
+    # Above the longest task's hard time limit, so a live task is never redelivered.
+    redis_visibility_timeout: int = 3600
+    secret_key: str | None = None
+    # "kid:base64key,kid:base64key" — the first key wraps new data keys; the rest decrypt.
+    data_keys: str | None = None
+    base_url: str = "http://127.0.0.1:5000"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_sender: str = "fic@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+    link_lifetime_hours: int = 96
+    comment_max_chars: int = 2000
+
+    @field_validator("instance_path")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.resolve()
+
+    @property
+    def embedded(self) -> bool:
+        """No broker configured: tasks run in this process."""
+        return not self.redis_url
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_path / 'fic.db'}"
+
+    @property
+    def link_lifetime(self) -> timedelta:
+        return timedelta(hours=self.link_lifetime_hours)
+
+    def resolved(self) -> Settings:
+        """Fill the secrets an embedded install may generate for itself."""
+        if self.secret_key and self.data_keys:
+            return self
+        stored = _embedded_keys(self.instance_path)
+        return self.model_copy(
+            update={
+                "secret_key": self.secret_key or stored["secret_key"],
+                "data_keys": self.data_keys or stored["data_keys"],
+            }
+        )
+
+
+def _embedded_keys(instance_path: Path) -> dict[str, str]:
+    path = instance_path / "keys.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_path.mkdir(parents=True, exist_ok=True)
+    keys = {
+        "secret_key": secrets.token_urlsafe(48),
+        "data_keys": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(keys, fh)
+    return keys
