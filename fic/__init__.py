@@ -1,0 +1,31 @@
+"""fic: feedback-informed care for therapy clinics."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fic.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The Flask app factory. Settings come from FIC_* environment variables by default."""
+    from fic import celery, extensions
+    from fic.web import register_web
+
+    settings = (settings or Settings()).resolved()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        # A form is a few hundred bytes; a 1 MB comment is refused before it is parsed.
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        MAX_FORM_PARTS=50,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    extensions.init_app(app, settings)
+    celery.celery_init_app(app)
+    register_web(app)
+    return app

@@ -95,7 +95,9 @@ class KeyRing:
 
     def seal_direct(self, plaintext: str, aad: bytes) -> bytes:
         """For staff secrets that belong to no client: sealed under the KEK itself."""
-        return self.current.encode() + b":" + _seal(self._kek(self.current), plaintext.encode(), aad)
+        return (
+            self.current.encode() + b":" + _seal(self._kek(self.current), plaintext.encode(), aad)
+        )
 
     def open_direct(self, blob: bytes, aad: bytes) -> str:
         kid, _, rest = blob.partition(b":")

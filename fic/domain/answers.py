@@ -83,8 +83,7 @@ def _text(item: Item, raw: str) -> tuple[str | None, str | None]:
     text = clean_text(raw)
     if len(text) > item.max_length:
         return None, (
-            f"Please keep this under {item.max_length:,} characters "
-            f"(it has {len(text):,} now)."
+            f"Please keep this under {item.max_length:,} characters (it has {len(text):,} now)."
         )
     return (text or None), None
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:30:22.628258
+Create Date: 2026-11-25 17:36:48.553784
 """
 
 from alembic import op
@@ -121,6 +121,7 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['session_id'], ['therapy_session.id'], name=op.f('fk_feedback_link_session_id_therapy_session')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_link')),

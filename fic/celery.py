@@ -1,0 +1,54 @@
+"""Celery wired to Flask the documented way (flask.palletsprojects.com, "Background Tasks").
+
+JSON only, late acks, redelivery when a worker dies, time limits below the Redis
+visibility timeout, results ignored. Without a broker URL (embedded mode) there is no
+worker: `fic.jobs` runs each task in this process instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+TASK_MODULES = ["tasks.evaluation", "tasks.notify", "tasks.links", "tasks.outbox"]
+
+
+def celery_init_app(app: Flask) -> Celery:
+    settings = app.extensions["fic"].settings
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    hard_limit = max(60, settings.redis_visibility_timeout // 2)
+    celery_app.conf.update(
+        broker_url=settings.redis_url or "memory://",
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=hard_limit,
+        task_soft_time_limit=hard_limit - 30,
+        broker_transport_options={
+            "visibility_timeout": settings.redis_visibility_timeout,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+        },
+        broker_connection_retry_on_startup=True,
+        imports=TASK_MODULES,
+        beat_schedule={
+            "fic.relay_outbox": {"task": "fic.relay_outbox", "schedule": 30.0},
+        },
+        timezone="UTC",
+        enable_utc=True,
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

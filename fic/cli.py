@@ -1,0 +1,152 @@
+"""The `fic` command: set a clinic up, build reports, run the demo.
+
+Every command runs inside the app built from FIC_* settings (FlaskGroup).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup
+
+from fic import create_app
+from fic.errors import FicError
+from fic.extensions import services
+from fic.reports.render import ReportRenderer
+from fic.services import clinics
+from fic.services.reports import build_summary
+from fic.storage import repository
+
+
+def _app(*_args: object) -> object:
+    return create_app()
+
+
+cli = FlaskGroup(
+    create_app=_app,
+    add_version_option=False,
+    help="fic: feedback-informed care for therapy clinics.",
+)
+
+
+def main() -> None:
+    cli(prog_name="fic")
+
+
+def _fail(error: FicError) -> None:
+    raise click.ClickException(str(error))
+
+
+@cli.command("init")
+def init() -> None:
+    """Create or upgrade the database schema."""
+    services().db.upgrade()
+    click.echo("schema is up to date")
+
+
+@cli.group("clinic")
+def clinic_group() -> None:
+    """Clinics."""
+
+
+@clinic_group.command("create")
+@click.argument("name")
+@click.option("--timezone", default="UTC", show_default=True)
+def clinic_create(name: str, timezone: str) -> None:
+    try:
+        with services().db.session() as session:
+            clinic = clinics.create_clinic(session, name, timezone)
+    except FicError as error:
+        _fail(error)
+    click.echo(f"created clinic {clinic.name} ({clinic.id})")
+
+
+@cli.group("staff")
+def staff_group() -> None:
+    """Staff members and their report passphrases."""
+
+
+@staff_group.command("add")
+@click.option("--clinic", "clinic_name", required=True)
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(clinics.ROLES))
+@click.option("--supervisor", "supervisor_email")
+def staff_add(clinic_name: str, email: str, role: str, supervisor_email: str | None) -> None:
+    try:
+        with services().db.session() as session:
+            clinic = repository.clinic_named(session, clinic_name)
+            staff = clinics.add_staff(session, clinic, email, role, supervisor_email)
+    except FicError as error:
+        _fail(error)
+    click.echo(f"added {staff.role} {staff.email}")
+
+
+@staff_group.command("passphrase")
+@click.argument("email")
+def staff_passphrase(email: str) -> None:
+    """Generate (or rotate) a supervisor's report passphrase and show it once."""
+    svc = services()
+    try:
+        with svc.db.session() as session:
+            staff = repository.staff_by_email(session, email)
+            passphrase = clinics.set_report_passphrase(session, svc.keys, staff)
+    except FicError as error:
+        _fail(error)
+    click.echo("Report passphrase (shown once; give it to the supervisor in person):")
+    click.echo(passphrase)
+
+
+@cli.group("apikey")
+def apikey_group() -> None:
+    """API keys for a clinic's own systems."""
+
+
+@apikey_group.command("create")
+@click.option("--clinic", "clinic_name", required=True)
+def apikey_create(clinic_name: str) -> None:
+    try:
+        with services().db.session() as session:
+            created = clinics.create_api_key(session, repository.clinic_named(session, clinic_name))
+    except FicError as error:
+        _fail(error)
+    click.echo("API key (shown once; only its hash is stored):")
+    click.echo(created.key)
+
+
+@cli.command("report")
+@click.option("--supervisor", "supervisor_email", required=True)
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def report(supervisor_email: str, start: object, end: object, out: Path) -> None:
+    """Render a supervisor's summary for a period as an AES-256 encrypted PDF."""
+    svc = services()
+    try:
+        built = build_summary(
+            svc.db, svc.keys, ReportRenderer(), supervisor_email, _day(start), _day(end)
+        )
+    except FicError as error:
+        _fail(error)
+    out.write_bytes(built.pdf)
+    out.chmod(0o600)
+    click.echo(f"wrote {out} (report {built.id}); open it with the supervisor's passphrase")
+
+
+def _day(value: object) -> date:
+    return value.date()  # type: ignore[attr-defined]
+
+
+def _register_optional() -> None:
+    from fic.cli_demo import demo
+
+    cli.add_command(demo)
+    try:
+        from fic.cli_backtest import backtest
+    except ImportError:  # pragma: no cover - arrives with the rupture rules
+        return
+    cli.add_command(backtest)
+
+
+_register_optional()

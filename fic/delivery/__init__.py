@@ -1,0 +1,1 @@
+"""Ways fic reaches people: email now; SMS and webhooks behind the same kind of adapter."""

@@ -1,0 +1,52 @@
+"""Plain SMTP delivery. Callers pass finished text; nothing here knows about clients."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from fic.errors import FicError
+from fic.settings import Settings
+
+
+class DeliveryFailed(FicError):
+    """The provider did not accept the message; safe to retry."""
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    message_id: str | None = None
+
+
+class Mailer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, email: Email) -> None:
+        s = self.settings
+        message = EmailMessage()
+        message["From"] = s.smtp_sender
+        message["To"] = email.to
+        message["Subject"] = email.subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = email.message_id or make_msgid(domain="fic.invalid")
+        message.set_content(email.text)
+        if email.html:
+            message.add_alternative(email.html, subtype="html")
+        try:
+            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout) as smtp:
+                if s.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.smtp_username and s.smtp_password:
+                    smtp.login(s.smtp_username, s.smtp_password)
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            # The class name only: SMTP replies can echo addresses back.
+            raise DeliveryFailed(f"SMTP delivery failed: {type(error).__name__}") from None

@@ -1,0 +1,1 @@
+"""Supervision reports: primitives from storage, HTML from sandboxed templates, PDF, encryption."""

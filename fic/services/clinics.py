@@ -1,0 +1,111 @@
+"""Setting a clinic up: the clinic, its staff, API keys and report passphrases."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fic.crypto import KeyRing, binding, new_passphrase, new_token, sha256_hex
+from fic.errors import InvalidRequest, NotFound
+from fic.storage import repository
+from fic.storage.models import ApiKey, Clinic, Staff, utcnow
+
+ROLES = ("clinician", "supervisor", "admin")
+API_KEY_PREFIX = "fic_"
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    id: uuid.UUID
+    key: str
+
+
+def create_clinic(session: Session, name: str, timezone: str = "UTC") -> Clinic:
+    name = name.strip()
+    if not name:
+        raise InvalidRequest("a clinic needs a name")
+    if session.scalar(select(Clinic.id).where(Clinic.name == name)) is not None:
+        raise InvalidRequest(f"a clinic called {name!r} exists already")
+    clinic = Clinic(id=uuid.uuid4(), name=name, timezone=timezone)
+    session.add(clinic)
+    return clinic
+
+
+def add_staff(
+    session: Session, clinic: Clinic, email: str, role: str, supervisor_email: str | None = None
+) -> Staff:
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
+    if "@" not in email:
+        raise InvalidRequest("that is not an email address")
+    supervisor = None
+    if supervisor_email:
+        supervisor = repository.staff_by_email(session, supervisor_email, clinic.id)
+        if supervisor.role != "supervisor":
+            raise InvalidRequest("the named supervisor does not have the supervisor role")
+    elif role == "clinician":
+        raise InvalidRequest("a clinician needs a supervisor (--supervisor EMAIL)")
+    staff = Staff(
+        id=uuid.uuid4(),
+        clinic_id=clinic.id,
+        email=email,
+        role=role,
+        supervisor_id=supervisor.id if supervisor else None,
+    )
+    session.add(staff)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise InvalidRequest("a staff member with that email exists already") from None
+    return staff
+
+
+def create_api_key(session: Session, clinic: Clinic) -> NewApiKey:
+    """The key is returned once; only its SHA-256 is stored."""
+    key = API_KEY_PREFIX + new_token()
+    row = ApiKey(id=uuid.uuid4(), clinic_id=clinic.id, key_hash=sha256_hex(key), prefix=key[:12])
+    session.add(row)
+    return NewApiKey(row.id, key)
+
+
+def clinic_for_api_key(session: Session, presented: str) -> Clinic:
+    row = session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == sha256_hex(presented), ApiKey.revoked_at.is_(None))
+    )
+    clinic = session.get(Clinic, row.clinic_id) if row else None
+    if clinic is None:
+        raise NotFound("unknown or revoked API key")
+    return clinic
+
+
+def set_report_passphrase(session: Session, keys: KeyRing, staff: Staff) -> str:
+    """Generate, store sealed, and return once the passphrase that opens this person's reports."""
+    if staff.role != "supervisor":
+        raise InvalidRequest("only supervisors receive supervision reports")
+    passphrase = new_passphrase()
+    staff.report_passphrase_ct = keys.seal_direct(passphrase, passphrase_binding(staff.id))
+    return passphrase
+
+
+def report_passphrase(keys: KeyRing, staff: Staff) -> str:
+    if staff.report_passphrase_ct is None:
+        raise InvalidRequest(
+            "this supervisor has no report passphrase yet (fic staff passphrase EMAIL)"
+        )
+    return keys.open_direct(staff.report_passphrase_ct, passphrase_binding(staff.id))
+
+
+def passphrase_binding(staff_id: uuid.UUID) -> bytes:
+    return binding("staff", "report_passphrase", staff_id)
+
+
+def revoke_api_key(session: Session, key_id: uuid.UUID) -> None:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise NotFound("no such API key")
+    row.revoked_at = utcnow()

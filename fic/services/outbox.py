@@ -1,0 +1,78 @@
+"""Transactional outbox: a job is a row written with the change that needs it.
+
+`add` writes the row inside the caller's transaction. `flush` publishes the given rows once
+that transaction has committed; `relay` (run by beat) publishes whatever is still waiting.
+A job may therefore be published twice (crash between publish and mark), so every task is
+idempotent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fic.storage.db import Database
+from fic.storage.models import Outbox, utcnow
+
+Publisher = Callable[[str, list[str]], bool]
+
+
+def add(session: Session, task: str, *ids: uuid.UUID) -> uuid.UUID:
+    row = Outbox(id=uuid.uuid4(), task=task, args=[str(i) for i in ids])
+    session.add(row)
+    return row.id
+
+
+def flush(db: Database, publish: Publisher, outbox_ids: Iterable[uuid.UUID]) -> int:
+    """Publish these rows now; rows that fail stay for the relay."""
+    sent = 0
+    for outbox_id in outbox_ids:
+        with db.session() as session:
+            row = session.get(Outbox, outbox_id)
+            if row is None or row.published_at is not None:
+                continue
+            task, args = row.task, list(row.args)
+        sent += _publish_one(db, publish, outbox_id, task, args)
+    return sent
+
+
+def relay(
+    db: Database,
+    publish: Publisher,
+    stale_after: timedelta = timedelta(seconds=60),
+    now: datetime | None = None,
+    limit: int = 500,
+) -> int:
+    """Publish rows that were not published within `stale_after` of being written."""
+    cutoff = (now or utcnow()) - stale_after
+    with db.session() as session:
+        rows = session.execute(
+            select(Outbox.id, Outbox.task, Outbox.args)
+            .where(Outbox.published_at.is_(None), Outbox.created_at <= cutoff)
+            .order_by(Outbox.created_at)
+            .limit(limit)
+        ).all()
+    return sum(_publish_one(db, publish, row.id, row.task, list(row.args)) for row in rows)
+
+
+def pending(db: Database) -> int:
+    with db.session() as session:
+        return len(session.scalars(select(Outbox.id).where(Outbox.published_at.is_(None))).all())
+
+
+def _publish_one(
+    db: Database, publish: Publisher, outbox_id: uuid.UUID, task: str, args: list[str]
+) -> int:
+    ok = publish(task, args)
+    with db.session() as session:
+        values = {"published_at": utcnow()} if ok else {"last_error": "broker unreachable"}
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id == outbox_id)
+            .values(attempts=Outbox.attempts + 1, **values)
+        )
+    return int(ok)

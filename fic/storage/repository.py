@@ -1,0 +1,95 @@
+"""Intent-named finders. Services ask questions here instead of writing queries inline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from fic.crypto import binding
+from fic.errors import NotFound
+from fic.storage.models import (
+    Client,
+    Clinic,
+    FeedbackLink,
+    Response,
+    Staff,
+    TherapySession,
+)
+
+
+@dataclass(frozen=True)
+class Course:
+    """A client's sessions in order, each with its response if one came back."""
+
+    client: Client
+    sessions: Sequence[tuple[TherapySession, Response | None]]
+
+
+def clinic_named(session: Session, name: str) -> Clinic:
+    clinic = session.scalar(select(Clinic).where(Clinic.name == name))
+    if clinic is None:
+        raise NotFound(f"no clinic called {name!r}")
+    return clinic
+
+
+def staff_by_email(session: Session, email: str, clinic_id: uuid.UUID | None = None) -> Staff:
+    query = select(Staff).where(Staff.email == email.strip().lower())
+    if clinic_id is not None:
+        query = query.where(Staff.clinic_id == clinic_id)
+    staff = session.scalar(query)
+    if staff is None:
+        raise NotFound("no staff member with that email")
+    return staff
+
+
+def client_by_ref(session: Session, clinic_id: uuid.UUID, client_ref: str) -> Client | None:
+    return session.scalar(
+        select(Client).where(Client.clinic_id == clinic_id, Client.client_ref == client_ref)
+    )
+
+
+def live_link(session: Session, token_hash: str, now: datetime) -> FeedbackLink | None:
+    return session.scalar(
+        select(FeedbackLink).where(
+            FeedbackLink.token_hash == token_hash,
+            FeedbackLink.used_at.is_(None),
+            FeedbackLink.expires_at > now,
+        )
+    )
+
+
+def course(session: Session, client_id: uuid.UUID) -> Course:
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound("no such client")
+    rows = session.execute(
+        select(TherapySession, Response)
+        .outerjoin(Response, Response.session_id == TherapySession.id)
+        .options(selectinload(Response.answers))
+        .where(TherapySession.client_id == client_id)
+        .order_by(TherapySession.held_at, TherapySession.created_at)
+    ).all()
+    return Course(client=client, sessions=[(row[0], row[1]) for row in rows])
+
+
+def supervisees(session: Session, supervisor_id: uuid.UUID) -> Sequence[Staff]:
+    return session.scalars(
+        select(Staff).where(Staff.supervisor_id == supervisor_id).order_by(Staff.email)
+    ).all()
+
+
+def comment_binding(response_id: uuid.UUID) -> bytes:
+    return binding("response", "comment", response_id)
+
+
+def contact_binding(session_id: uuid.UUID) -> bytes:
+    return binding("therapy_session", "contact_email", session_id)
+
+
+def client_key_owner(client_id: uuid.UUID) -> bytes:
+    return binding("client", "dek", client_id)

@@ -1,0 +1,59 @@
+"""Blueprints and the rules every response follows."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from fic.web import api, form
+from fic.web.redaction import install_log_redaction
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(form.bp)
+    app.register_blueprint(api.bp)
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    install_log_redaction()
+
+    @app.get("/healthz")
+    def healthz() -> tuple[dict[str, str], int]:
+        return {"status": "ok"}, 200
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure or request.url.startswith("https://"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if not request.path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _http_error(error: HTTPException) -> tuple[object, int]:
+    code = error.code or 500
+    if request.path.startswith("/api/"):
+        return {"error": error.name.lower().replace(" ", "_"), "message": error.description}, code
+    return render_template("error.html", code=code, title=error.name), code
+
+
+def _unexpected_error(error: Exception) -> tuple[object, int]:
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    logging.getLogger("fic.web").error("unhandled %s on %s", type(error).__name__, request.endpoint)
+    if request.path.startswith("/api/"):
+        return {"error": "internal_error", "message": "Something went wrong on our side."}, 500
+    return render_template("error.html", code=500, title="Something went wrong"), 500

@@ -1,0 +1,132 @@
+"""The client's side: the post-session form behind a one-time link.
+
+Unknown, expired and used links all get the same neutral page. GET never consumes a link.
+A rejected POST shows the form again with every answer the client gave still in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+
+from fic import jobs
+from fic.domain.answers import FORM_ERROR, AnswerErrors, parse_answers
+from fic.domain.instruments import Instrument
+from fic.errors import LinkUnavailable
+from fic.extensions import services
+from fic.instruments import load
+from fic.services import links, outbox, responses
+
+bp = Blueprint("form", __name__)
+INSTRUMENT = "alliance"
+
+
+@bp.get("/f/<token>")
+def show(token: str):
+    if not _link_is_live(token):
+        return _unavailable()
+    return _render(load(INSTRUMENT), token, values={}, errors={})
+
+
+@bp.post("/f/<token>")
+def submit(token: str):
+    svc = services()
+    instrument = load(INSTRUMENT)
+    fields = _fields()
+    if not _link_is_live(token):
+        return _unavailable()
+    try:
+        answers = parse_answers(instrument, fields)
+        submitted = responses.submit(svc.db, svc.keys, token, instrument.id, answers)
+    except AnswerErrors as problems:
+        return _render(instrument, token, _flat(fields), problems.errors, status=422)
+    except LinkUnavailable:
+        return _unavailable()
+    outbox.flush(svc.db, jobs.publish, submitted.outbox_ids)
+    return redirect(url_for("form.thanks"), code=303)
+
+
+@bp.get("/thanks")
+def thanks():
+    return render_template("form/thanks.html")
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError):
+    token = (request.view_args or {}).get("token")
+    if request.endpoint == "form.submit" and token and _link_is_live(token):
+        message = "This page had been open too long. Please check your answers and send again."
+        return _render(load(INSTRUMENT), token, _flat(_fields()), {FORM_ERROR: message}, 400)
+    return render_template("error.html", code=400, title="Please reload the page"), 400
+
+
+@bp.app_errorhandler(413)
+def too_large(error: Exception):
+    return render_template(
+        "error.html",
+        code=413,
+        title="That was too long to send",
+        message="Please go back and shorten your comment to at most 2,000 characters.",
+    ), 413
+
+
+def _link_is_live(token: str) -> bool:
+    if len(token) > 64:
+        return False
+    try:
+        with services().db.session() as session:
+            links.open_link(session, token)
+    except LinkUnavailable:
+        return False
+    return True
+
+
+def _fields() -> dict[str, list[str]]:
+    fields = request.form.to_dict(flat=False)
+    fields.pop("csrf_token", None)
+    return fields
+
+
+def _flat(fields: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    return {name: values[-1] for name, values in fields.items() if values}
+
+
+def _render(
+    instrument: Instrument,
+    token: str,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    status: int = 200,
+):
+    language = "en"
+    items = [
+        {
+            "id": item.id,
+            "kind": item.kind,
+            "text": item.label(language),
+            "anchors": item.anchors.get(language, ("", "")) if item.anchors else ("", ""),
+            "choices": list(
+                zip(item.choices, item.choice_labels.get(language, item.choices), strict=True)
+            ),
+            "value": values.get(item.id, ""),
+            "error": errors.get(item.id),
+            "max_length": item.max_length,
+            "required": item.required,
+        }
+        for item in instrument.items
+    ]
+    html = render_template(
+        "form/form.html",
+        title=instrument.title.get(language, ""),
+        items=items,
+        form_error=errors.get(FORM_ERROR),
+        token=token,
+        error_count=len(errors),
+    )
+    return html, status
+
+
+def _unavailable():
+    return render_template("form/unavailable.html"), 410

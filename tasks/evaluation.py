@@ -1,0 +1,14 @@
+import uuid
+
+from celery import shared_task
+
+from fic import jobs
+from fic.extensions import services
+from fic.services import evaluation, outbox
+
+
+@shared_task(name="fic.evaluate_response")
+def evaluate_response(response_id: str) -> None:
+    svc = services()
+    notify_jobs = evaluation.evaluate_response(svc.db, uuid.UUID(response_id))
+    outbox.flush(svc.db, jobs.publish, notify_jobs)

@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from fic import jobs
+from fic.extensions import services
+from fic.services import outbox
+
+
+@shared_task(name="fic.relay_outbox")
+def relay_outbox() -> None:
+    """Beat's reconciler: publish jobs whose first publish did not go through."""
+    outbox.relay(services().db, jobs.publish)
