@@ -120,13 +120,14 @@ def _dump(client: redis.Redis) -> str:
     parts = []
     for key in client.scan_iter():
         kind = client.type(key).decode()
-        value = {
-            "string": lambda: client.get(key),
-            "list": lambda: client.lrange(key, 0, -1),
-            "hash": lambda: client.hgetall(key),
-            "set": lambda: client.smembers(key),
-            "zset": lambda: client.zrange(key, 0, -1),
-        }.get(kind, lambda: b"")()
+        read = {
+            "string": client.get,
+            "list": lambda k: client.lrange(k, 0, -1),
+            "hash": client.hgetall,
+            "set": client.smembers,
+            "zset": lambda k: client.zrange(k, 0, -1),
+        }.get(kind, lambda k: b"")
+        value = read(key)
         parts.append(f"{key!r} {value!r}")
     return "\n".join(parts)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import logging
 import subprocess
 import threading
 from datetime import timedelta
@@ -41,6 +42,15 @@ class Canary:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def weasyprint_warnings_fail(caplog):
+    """The fontTools fallback (no libharfbuzz-subset0) is 10x slower: treat it as an error."""
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        yield
+    problems = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
+    assert not problems, problems
 
 
 @pytest.fixture
