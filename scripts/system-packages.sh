@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages fic needs at run time (WeasyPrint's Pango, HarfBuzz subsetting, fonts) and,
-# with --test, the PDF tools the tests drive. Installs only what is missing; needs root for that.
+# with --test, the PDF tools, docker-compose and the Chromium the tests drive. Installs only what is missing; needs root for that.
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(qpdf poppler-utils docker-compose)
+  packages+=(qpdf poppler-utils docker-compose chromium)
 fi
 missing=()
 for package in "${packages[@]}"; do
