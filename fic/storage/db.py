@@ -35,11 +35,11 @@ class Database:
             yield session
 
     def upgrade(self) -> None:
-        """Create or upgrade the schema to the newest migration."""
+        """Create or upgrade the schema to the newest migration of every branch."""
         with self.engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
 
     def dispose(self) -> None:
         self.engine.dispose()

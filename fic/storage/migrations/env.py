@@ -3,10 +3,10 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from fic.storage.models import Base
+from fic.storage.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run() -> None:

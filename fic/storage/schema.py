@@ -1,0 +1,10 @@
+"""Every table module, imported so Base.metadata knows the whole schema.
+
+Each feature keeps its tables in a module of its own (models_<feature>.py) and its own
+Alembic migration branching from the core schema; `Database.upgrade` applies all heads.
+"""
+
+from fic.storage import models, models_delivery, models_staff  # noqa: F401
+from fic.storage.models import Base
+
+metadata = Base.metadata
