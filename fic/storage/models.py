@@ -73,7 +73,13 @@ class Clinic(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     language: Mapped[str] = mapped_column(String(16), default="en")
+    # Instruments on the post-session form, in order; None = the alliance check alone.
+    form_instruments: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = _created()
+
+    @property
+    def instruments(self) -> list[str]:
+        return list(self.form_instruments or ["alliance"])
 
 
 class Staff(Base):
@@ -163,14 +169,36 @@ class Answer(Base):
 class Alert(Base):
     __tablename__ = "alert"
     id: Mapped[uuid.UUID] = _id()
-    # (response, rule, level): a redelivered evaluation finds the row and adds nothing.
+    # (episode, rule, level), or (session, rule, level) outside an episode: a redelivered
+    # evaluation finds the row and adds nothing.
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), index=True)
     response_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("response.id"), index=True)
     rule: Mapped[str] = mapped_column(String(16))
     level: Mapped[str] = mapped_column(String(16))
+    episode: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = _created()
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Episode(Base):
+    """A client's rupture episode as the rules last left it (recomputed, never edited by hand)."""
+
+    __tablename__ = "episode"
+    __table_args__ = (
+        UniqueConstraint("client_id", "number"),
+        CheckConstraint("state IN ('open','repaired','escalated','closed')", name="state"),
+    )
+    id: Mapped[uuid.UUID] = _id()
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    opened_session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("therapy_session.id"))
+    closed_session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("therapy_session.id"))
+    escalated_session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("therapy_session.id"))
+    rules: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Notification(Base):
