@@ -1,0 +1,137 @@
+"""The alert policy: every threshold of rules R1–R7 and S1 in one frozen value.
+
+The defaults are the clinic default policy (DESIGN.md §5, research/domain.md (c)), with
+the SD floor tuned on bench/false_alarms.py. Scores are judged on the alliance total
+rescaled to 0–1 (0 = worst, 1 = best), so one policy fits any instrument; `cutoff` and
+`item_concern` are in the instrument's own points. A clinic overrides any of them with a
+policy file read by `fic.domain.policy_file.parse_policy`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+
+from fic.domain.instruments import Instrument
+from fic.domain.outcomes import Trajectory
+from fic.domain.safety import DEFAULT_TERM_LIST
+from fic.errors import InvalidRequest
+
+TENSION = ("none", "little", "some", "lot")
+RULES = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "S1", "M1")
+# The thresholds `loosened` scales: each one, made smaller, can only add detections.
+LOOSENED = ("rci_z", "rupture_z", "watch_z", "cusum_k", "cusum_h")
+
+
+class PolicyError(InvalidRequest):
+    """A policy setting is unknown or out of range; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    # R1 below cutoff: in points of the total / of an item; None = the instrument's own
+    cutoff: float | None = None
+    item_concern: float | None = None
+    low_run: int = 3  # below cutoff this many valid sessions running = low_alliance
+    # R2 reliable drop: rci_z · SD · √(2(1 − r)) from the instrument, below the baseline.
+    # A watch cue by default: on its own it fires in about 4 of 10 no-change courses.
+    rci_z: float = 1.96
+    reliable_drop_level: str = "watch"
+    # R3 personal baseline: median and MAD × 1.4826 of the last baseline_min..max valid
+    # sessions before the one judged, the SD never below the floor (0–1 scale). The
+    # default floor (None) is the instrument's SD of a difference between two scores,
+    # SD · √(2(1 − r)) = RCI / 1.96: 2.74 of 40 points (0.0685) for the alliance check.
+    baseline_min: int = 2
+    baseline_max: int = 6
+    sd_floor: float | None = None
+    rupture_z: float = 3.0
+    watch_z: float = 1.5
+    # R4 lower CUSUM over the last cusum_window sessions against the baseline before them
+    cusum_k: float = 0.5
+    cusum_h: float = 4.0
+    cusum_window: int = 4
+    # R5 the client said so
+    tension_rupture: str = "some"
+    tension_watch: str = "little"
+    # R6 repair: back to >= baseline median − repair_sd · SD within repair_window sessions
+    repair_sd: float = 0.5
+    repair_window: int = 3
+    cooldown: int = 2  # sessions after a close in which a new detection reopens the episode
+    stale_after: int = 8  # an escalated episode with no return closes this many sessions on
+    # R7 escalation: unrepaired, or a rupture while wellbeing progress is poor
+    escalate_on_poor_progress: bool = True
+    progress_session: int = 6
+    trajectory: Trajectory | None = None
+    # S1 safety language
+    safety_terms: tuple[str, ...] = DEFAULT_TERM_LIST
+    disabled_rules: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise PolicyError(f"{item.name!r} must be a finite number")
+        _check(self.cutoff is None or self.cutoff >= 0, "cutoff", "at least 0")
+        _check(self.item_concern is None or self.item_concern >= 0, "item_concern", "at least 0")
+        for name in ("low_run", "baseline_max", "cusum_window", "repair_window"):
+            _check(getattr(self, name) >= 1, name, "a whole number of at least 1")
+        _check(self.baseline_min >= 2, "baseline_min", "a whole number of at least 2")
+        _check(self.baseline_max >= self.baseline_min, "baseline_max", "at least baseline_min")
+        floor = self.sd_floor
+        _check(floor is None or 0 < floor <= 1, "sd_floor", "above 0 and at most 1")
+        for name in ("rci_z", "rupture_z", "watch_z", "cusum_h"):
+            _check(getattr(self, name) > 0, name, "above 0")
+        _check(self.watch_z <= self.rupture_z, "watch_z", "at most rupture_z")
+        _check(self.cusum_k >= 0, "cusum_k", "at least 0")
+        _check(self.repair_sd >= 0, "repair_sd", "at least 0")
+        _check(self.cooldown >= 0, "cooldown", "a whole number of at least 0")
+        _check(self.stale_after > self.repair_window, "stale_after", "above repair_window")
+        _check(self.progress_session >= 2, "progress_session", "a whole number of at least 2")
+        _check(self.tension_rupture in TENSION[1:], "tension_rupture", "little, some or lot")
+        _check(self.tension_watch in TENSION[1:], "tension_watch", "little, some or lot")
+        _check(
+            TENSION.index(self.tension_watch) <= TENSION.index(self.tension_rupture),
+            "tension_watch",
+            "at most tension_rupture",
+        )
+        _check(self.disabled_rules <= frozenset(RULES), "disabled_rules", "known rule names")
+        _check(
+            self.reliable_drop_level in ("watch", "rupture"), "reliable_drop_level",
+            "watch or rupture",
+        )  # fmt: skip
+
+    def enabled(self, rule: str) -> bool:
+        return rule not in self.disabled_rules
+
+    def cutoff_for(self, instrument: Instrument) -> float | None:
+        return self.cutoff if self.cutoff is not None else instrument.cutoff
+
+    def item_concern_for(self, instrument: Instrument) -> float | None:
+        return self.item_concern if self.item_concern is not None else instrument.item_concern
+
+    def floor_for(self, instrument: Instrument) -> float:
+        """The SD floor on the 0–1 scale: the policy's, or the instrument's SE of a difference."""
+        if self.sd_floor is not None:
+            return self.sd_floor
+        if not instrument.has_reliable_change:
+            raise PolicyError("'sd_floor' is needed for an instrument without sd and reliability")
+        return instrument.reliable_change(1.0) / instrument.total_max
+
+    def reliable_drop(self, instrument: Instrument) -> float:
+        """RCI = z · SD · √(2(1 − r)), in points of the instrument's total."""
+        return instrument.reliable_change(self.rci_z)
+
+    def loosened(self, factor: float) -> Policy:
+        """The same policy with every detection threshold in LOOSENED divided by factor ≥ 1.
+
+        Each rule compares a statistic that does not depend on these thresholds with the
+        threshold itself, so a looser policy detects at every visit the stricter one does.
+        """
+        if not factor >= 1:
+            raise PolicyError("a looser policy divides its thresholds by a factor of at least 1")
+        return replace(self, **{name: getattr(self, name) / factor for name in LOOSENED})
+
+
+def _check(ok: bool, name: str, what: str) -> None:
+    if not ok:
+        raise PolicyError(f"{name!r} must be {what}")

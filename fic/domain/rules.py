@@ -1,0 +1,124 @@
+"""The detection rules R1–R5 and S1, each a pure function of what is known at one visit.
+
+Each returns the level it raises (or None). None of them knows about episodes: turning
+detections into alerts, once per episode, is fic.domain.episodes' job. Every detection
+compares a statistic with a threshold of the policy, and the statistic itself never
+depends on the thresholds in Policy.LOOSENED, so a looser policy detects wherever a
+stricter one does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from fic.domain.baseline import Baseline, lower_cusum
+from fic.domain.instruments import Instrument
+from fic.domain.policy import TENSION, Policy
+from fic.domain.safety import mentions_risk
+from fic.domain.signals import LOW_ALLIANCE, RUPTURE, WATCH
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The instrument's and policy's thresholds on the 0–1 scale, worked out once a course."""
+
+    cutoff: float | None  # x below this is below the cutoff
+    item_concern: float | None  # in item points
+    higher_is_better: bool
+    drop: float  # R2's reliable change on the 0–1 scale
+    low_run: int
+
+    @classmethod
+    def of(cls, instrument: Instrument, policy: Policy) -> Limits:
+        cutoff = policy.cutoff_for(instrument)
+        return cls(
+            cutoff=None if cutoff is None else rescale(cutoff, instrument),
+            item_concern=policy.item_concern_for(instrument),
+            higher_is_better=instrument.higher_is_better,
+            drop=policy.reliable_drop(instrument) / instrument.total_max,
+            low_run=policy.low_run,
+        )
+
+    def is_low(self, x: float) -> bool:
+        """x (0–1 scale) is on the worse side of the cutoff."""
+        return self.cutoff is not None and x < self.cutoff
+
+
+def rescale(points: float, instrument: Instrument) -> float:
+    """A total on the 0–1 scale where 1 is the best score, whatever the direction."""
+    share = points / instrument.total_max
+    return share if instrument.higher_is_better else 1.0 - share
+
+
+def below_cutoff(
+    x: float, items: Mapping[str, float], low_sessions_running: int, limits: Limits
+) -> str | None:
+    """R1: a cue below the cutoff or with any item below concern; an alert when it lasts.
+
+    `low_sessions_running` counts the valid sessions below the cutoff up to and including
+    this one; the low-alliance alert is raised once, on the session that completes the run.
+    """
+    concern = limits.item_concern
+    if concern is None:
+        low_item = False
+    elif limits.higher_is_better:
+        low_item = any(points < concern for points in items.values())
+    else:
+        low_item = any(points > concern for points in items.values())
+    if not low_item and not limits.is_low(x):
+        return None
+    return LOW_ALLIANCE if low_sessions_running == limits.low_run else WATCH
+
+
+def reliable_drop(before: float, x: float, limits: Limits) -> bool:
+    """R2: x (0–1) fell from the last valid session by at least the reliable change."""
+    return before - x >= limits.drop
+
+
+def personal_baseline(x: float, baseline: Baseline, policy: Policy) -> str | None:
+    """R3: z = (x − baseline median) / max(robust SD, floor); ≤ −2 rupture, ≤ −1.5 watch."""
+    z = baseline.z(x)
+    if z <= -policy.rupture_z:
+        return RUPTURE
+    if z <= -policy.watch_z:
+        return WATCH
+    return None
+
+
+def slow_erosion(reference: Baseline, window: Sequence[float], policy: Policy) -> bool:
+    """R4: lower CUSUM above h, on a session that is itself below the reference median.
+
+    The second condition keeps a CUSUM still high from an earlier, repaired drop from
+    firing on a session where the client is back at their usual score.
+    """
+    return (
+        window[-1] < reference.median
+        and lower_cusum(reference, window, policy.cusum_k) > policy.cusum_h
+    )
+
+
+def client_report(tension: str | None, talked_through: bool | None, policy: Policy) -> str | None:
+    """R5: tension at or above `tension_rupture` not talked through is a rupture.
+
+    An unanswered "talked through?" counts as not talked through. Lesser tension, or
+    tension that was talked through, is a cue for the clinician.
+    """
+    if tension not in TENSION or tension == "none":
+        return None
+    serious = TENSION.index(tension) >= TENSION.index(policy.tension_rupture)
+    if serious and talked_through is not True:
+        return RUPTURE
+    if TENSION.index(tension) >= TENSION.index(policy.tension_watch):
+        return WATCH
+    return None
+
+
+def first_drop_from_perfect(before: float, x: float) -> bool:
+    """R5's other cue: x (0–1) left a perfect score (the caller keeps it to the first)."""
+    return before >= 1.0 and x < 1.0
+
+
+def risk_language(comment: str | None, policy: Policy) -> bool:
+    """S1: the comment contains risk language. Returns only whether; never what."""
+    return mentions_risk(comment, policy.safety_terms)
