@@ -12,10 +12,13 @@ import click
 from flask.cli import FlaskGroup
 
 from fic import create_app
+from fic.cli_backtest import backtest
+from fic.cli_demo import demo
 from fic.errors import FicError
 from fic.extensions import services
 from fic.reports.render import ReportRenderer
 from fic.services import clinics
+from fic.services.policies import install_policy
 from fic.services.reports import build_summary
 from fic.storage import repository
 
@@ -138,15 +141,20 @@ def _day(value: object) -> date:
     return value.date()  # type: ignore[attr-defined]
 
 
-def _register_optional() -> None:
-    from fic.cli_demo import demo
-
-    cli.add_command(demo)
+@clinic_group.command("policy")
+@click.argument("name")
+@click.argument("policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def clinic_policy(name: str, policy_file: Path) -> None:
+    """Validate POLICY_FILE and make it the clinic's alert policy (try it first: fic backtest)."""
+    svc = services()
     try:
-        from fic.cli_backtest import backtest
-    except ImportError:  # pragma: no cover - arrives with the rupture rules
-        return
-    cli.add_command(backtest)
+        with svc.db.session() as session:
+            clinic_id = repository.clinic_named(session, name).id
+        install_policy(svc.settings, clinic_id, policy_file)
+    except FicError as error:
+        _fail(error)
+    click.echo(f"{name} now uses the alert policy from {policy_file.name}")
 
 
-_register_optional()
+cli.add_command(demo)
+cli.add_command(backtest)

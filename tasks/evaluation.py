@@ -10,5 +10,7 @@ from fic.services import evaluation, outbox
 @shared_task(name="fic.evaluate_response")
 def evaluate_response(response_id: str) -> None:
     svc = services()
-    notify_jobs = evaluation.evaluate_response(svc.db, uuid.UUID(response_id))
+    notify_jobs = evaluation.evaluate_response(
+        svc.db, svc.keys, svc.settings, uuid.UUID(response_id)
+    )
     outbox.flush(svc.db, jobs.publish, notify_jobs)

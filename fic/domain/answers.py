@@ -34,14 +34,27 @@ class AnswerErrors(InvalidRequest):
         return "the form has problems: " + ", ".join(sorted(self.errors))
 
 
-def parse_answers(instrument: Instrument, fields: Mapping[str, Sequence[str]]) -> Answers:
+def form_items(instruments: Sequence[Instrument]) -> list[Item]:
+    """The items of a form made of several instruments; their ids must not collide."""
+    items = [item for instrument in instruments for item in instrument.items]
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        raise InvalidRequest("the form's instruments share item ids")
+    return items
+
+
+def parse_answers(
+    instruments: Sequence[Instrument], fields: Mapping[str, Sequence[str]]
+) -> Answers:
+    """Validate a submitted form made of `instruments` (answered on one page)."""
     errors: dict[str, str] = {}
     values: dict[str, int] = {}
     comment: str | None = None
-    known = {item.id for item in instrument.items}
+    items = form_items(instruments)
+    known = {item.id for item in items}
     if any(name not in known for name in fields):
         errors[FORM_ERROR] = "The form contained fields we did not expect. Please reload the page."
-    for item in instrument.items:
+    for item in items:
         given = fields.get(item.id, ())
         if len(given) > 1:
             errors[item.id] = "This question was answered more than once. Please answer it once."

@@ -100,8 +100,7 @@ def _clinician(
     for therapy, response, client in held:
         if response is None:
             continue
-        instrument = load(response.instrument)
-        total = instrument.total_of({a.item: a.value for a in response.answers})
+        total = load(response.instruments[0]).total_of(response.values)
         if total is not None:
             totals.append(total)
         levels = alerts.get(response.id)

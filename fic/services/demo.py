@@ -19,26 +19,52 @@ CLINIC = "Demo Clinic"
 SUPERVISOR = "sam.supervisor@demo.clinic"
 CLINICIANS = ("alex.clinician@demo.clinic", "jordan.clinician@demo.clinic")
 ADMIN = "admin@demo.clinic"
-# Weekly alliance totals as four item scores each; None = the client skipped the form.
-COURSES: dict[str, tuple[str, list[tuple[float, float, float, float] | None]]] = {
+FORM = ("alliance", "wellbeing")
+ALLIANCE_ITEMS = ("safety", "heard", "goals", "approach")
+WELLBEING_ITEMS = ("personal", "relationships", "social", "overall")
+TENSION = ("none", "little", "some", "lot")
+# Weekly forms: four alliance items, the past week's wellbeing (each of its four items),
+# and the tension answer; None = the client did not answer that week.
+Week = tuple[tuple[float, float, float, float], float, str]
+COURSES: dict[str, tuple[str, list[Week | None]]] = {
+    # steady and improving
     "DEMO-101": (
         CLINICIANS[0],
-        [(9.5, 9.2, 9.0, 9.4), (9.6, 9.4, 9.3, 9.5), (9.4, 9.5, 9.2, 9.3), (9.7, 9.6, 9.4, 9.6)],
+        [
+            ((9.5, 9.2, 9.0, 9.4), 4.5, "none"),
+            ((9.6, 9.4, 9.3, 9.5), 5.0, "none"),
+            ((9.4, 9.5, 9.2, 9.3), 5.8, "none"),
+            ((9.7, 9.6, 9.4, 9.6), 6.6, "none"),
+        ],
     ),
+    # a sudden drop after a missed week, with a comment: a rupture to repair
     "DEMO-102": (
         CLINICIANS[0],
         [
-            (9.8, 9.6, 9.5, 9.7),
-            (9.6, 9.7, 9.4, 9.5),
+            ((9.8, 9.6, 9.5, 9.7), 4.0, "none"),
+            ((9.6, 9.7, 9.4, 9.5), 4.2, "none"),
             None,
-            (9.7, 9.5, 9.6, 9.6),
-            (6.5, 5.8, 6.9, 5.5),
+            ((9.7, 9.5, 9.6, 9.6), 4.1, "none"),
+            ((6.5, 5.8, 6.9, 5.5), 3.8, "some"),
         ],
     ),
-    "DEMO-103": (CLINICIANS[1], [(8.6, 8.4, 8.9, 8.5), (8.2, 8.0, 8.5, 8.1), (8.4, 8.3, 8.6, 8.0)]),
+    # persistently below the concern cutoff
+    "DEMO-103": (
+        CLINICIANS[1],
+        [
+            ((8.6, 8.4, 8.9, 8.5), 5.5, "little"),
+            ((8.2, 8.0, 8.5, 8.1), 5.2, "none"),
+            ((8.4, 8.3, 8.6, 8.0), 5.4, "little"),
+        ],
+    ),
+    # at the ceiling, and says so
     "DEMO-104": (
         CLINICIANS[1],
-        [(10.0, 10.0, 10.0, 10.0), (10.0, 9.9, 10.0, 10.0), (9.9, 10.0, 9.8, 10.0)],
+        [
+            ((10.0, 10.0, 10.0, 10.0), 6.0, "none"),
+            ((10.0, 9.9, 10.0, 10.0), 6.5, "none"),
+            ((9.9, 10.0, 9.8, 10.0), 7.0, "none"),
+        ],
     ),
 }
 DEMO_COMMENTS = {("DEMO-102", 4): "I felt rushed at the end and did not get to say what mattered."}
@@ -61,6 +87,7 @@ def seed(db: Database, keys: KeyRing, settings: Settings, publish: Publisher) ->
             info = DemoInfo(created=False)
         except NotFound:
             clinic = clinics.create_clinic(session, CLINIC)
+            clinic.form_instruments = list(FORM)
             clinics.add_staff(session, clinic, ADMIN, "admin")
             supervisor = clinics.add_staff(session, clinic, SUPERVISOR, "supervisor")
             for email in CLINICIANS:
@@ -85,26 +112,23 @@ def seed(db: Database, keys: KeyRing, settings: Settings, publish: Publisher) ->
 def _histories(db: Database, keys: KeyRing, settings: Settings, publish: Publisher) -> None:
     now = utcnow()
     for ref, (clinician, weeks) in COURSES.items():
-        for week, scores in enumerate(weeks):
+        for week, form in enumerate(weeks):
             held_at = now - timedelta(weeks=len(weeks) - week, hours=2)
             with db.session() as session:
                 clinic = repository.clinic_named(session, CLINIC)
                 made = links.record_session(
                     session, settings, keys, clinic, ref, clinician, held_at
                 )
-            if scores is None:
+            if form is None:
                 continue
+            alliance, wellbeing, tension = form
+            values = {k: round(v * 10) for k, v in zip(ALLIANCE_ITEMS, alliance, strict=True)}
+            values.update({k: round(wellbeing * 10) for k in WELLBEING_ITEMS})
+            values["tension"] = TENSION.index(tension)
+            if tension != "none":
+                values["talked_through"] = 0
             token = made.link.url.rsplit("/", 1)[1]
-            values = {
-                k: round(v * 10)
-                for k, v in zip(("safety", "heard", "goals", "approach"), scores, strict=True)
-            }
-            values["tension"] = 0
             answered = responses.submit(
-                db,
-                keys,
-                token,
-                "alliance",
-                Answers(values=values, comment=DEMO_COMMENTS.get((ref, week))),
+                db, keys, token, FORM, Answers(values, DEMO_COMMENTS.get((ref, week)))
             )
             outbox.flush(db, publish, answered.outbox_ids)

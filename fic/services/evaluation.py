@@ -1,4 +1,10 @@
-"""Evaluate one response against the client's own history and record what it raises."""
+"""Evaluate one response against the client's own history and record what it raises.
+
+The rules run over the whole stored course (fic.domain.ruptures); only the signals of this
+response's session become alert rows, keyed so that a redelivered or repeated evaluation
+adds nothing. Episodes are stored as the rules leave them. Only this response's comment
+is decrypted (for the safety-language rule); earlier comments were heard in their turn.
+"""
 
 from __future__ import annotations
 
@@ -9,53 +15,107 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fic.crypto import KeyRing
+from fic.domain import ruptures
 from fic.domain.instruments import Instrument
-from fic.domain.ruptures import PUSHED, Policy, Signal, Visit, assess
+from fic.domain.ruptures import Signal, Visit, assess_course
 from fic.instruments import load
-from fic.services import outbox
+from fic.services import outbox, vault
+from fic.services.policies import policy_for
+from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.db import Database
-from fic.storage.models import Alert, Response, TherapySession
+from fic.storage.models import Alert, Client, Episode, Response, TherapySession
 
 NOTIFY = "fic.notify_alert"
+ALLIANCE, WELLBEING = "alliance", "wellbeing"
 
 
-def evaluate_response(db: Database, response_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
-    """Create this response's alerts once; returns the outbox ids of the notifications."""
+def evaluate_response(
+    db: Database, keys: KeyRing, settings: Settings, response_id: uuid.UUID
+) -> tuple[uuid.UUID, ...]:
+    """Create this response's alerts once; returns the outbox ids of their notifications."""
     with db.session() as session:
         response = session.get(Response, response_id)
         if response is None:
             return ()
-        therapy_id = response.session_id
-        course = repository.course(session, _client_id(session, response))
-        instrument = load(response.instrument)
-        visits = visits_of(course.sessions, instrument)
-        number = next(i for i, (s, _) in enumerate(course.sessions, 1) if s.id == therapy_id)
-        signals = [s for s in assess(visits, instrument, Policy()) if s.number == number]
+        therapy = session.get(TherapySession, response.session_id)
+        assert therapy is not None  # noqa: S101 - foreign key
+        course = repository.course(session, therapy.client_id)
+        comment = _comment(keys, course.client, response)
+        visits = visits_of(course.sessions, load(ALLIANCE), load(WELLBEING), {response.id: comment})
+        result = assess_course(
+            visits, load(ALLIANCE), policy_for(settings, course.client.clinic_id), load(WELLBEING)
+        )
+        number = next(i for i, (s, _) in enumerate(course.sessions, 1) if s.id == therapy.id)
+        sessions_by_number = {i: s.id for i, (s, _) in enumerate(course.sessions, 1)}
+        _store_episodes(session, course.client.id, result.episodes, sessions_by_number)
+        mine = [s for s in result.signals if s.number == number]
         return tuple(
             outbox.add(session, NOTIFY, alert.id)
-            for alert in _record(session, course.client.id, response, signals)
-            if alert.level in PUSHED
+            for alert in _record(session, course.client.id, response, mine)
+            if alert.level in ruptures.PUSHED
         )
 
 
 def visits_of(
-    sessions: Sequence[tuple[object, Response | None]], instrument: Instrument
+    sessions: Sequence[tuple[TherapySession, Response | None]],
+    alliance: Instrument,
+    wellbeing: Instrument,
+    comments: dict[uuid.UUID, str | None] | None = None,
 ) -> list[Visit]:
+    """The course as the rules see it; a session without a response is a missed form."""
     visits = []
     for number, (_, response) in enumerate(sessions, 1):
-        answers = {a.item: a.value for a in response.answers} if response else {}
-        items = {i: instrument.points(i, answers[i]) for i in instrument.total if i in answers}
-        visits.append(Visit(number, instrument.total_of(answers) if response else None, items))
+        if response is None:
+            visits.append(Visit(number, None))
+            continue
+        values = response.values
+        tension = values.get("tension")
+        talked = values.get("talked_through")
+        visits.append(
+            Visit(
+                number=number,
+                total=alliance.total_of(values),
+                items={i: alliance.points(i, values[i]) for i in alliance.total if i in values},
+                tension=None if tension is None else alliance.item("tension").choices[tension],
+                talked_through=None if talked is None else bool(talked),
+                comment=(comments or {}).get(response.id),
+                wellbeing=wellbeing.total_of(values),
+            )
+        )
     return visits
 
 
-def _client_id(session: Session, response: Response) -> uuid.UUID:
-    client_id = session.scalar(
-        select(TherapySession.client_id).where(TherapySession.id == response.session_id)
-    )
-    assert client_id is not None  # noqa: S101 - foreign key
-    return client_id
+def _comment(keys: KeyRing, client: Client, response: Response) -> str | None:
+    if response.comment_ct is None:
+        return None
+    return vault.unseal(keys, client, response.comment_ct, repository.comment_binding(response.id))
+
+
+def _store_episodes(
+    session: Session,
+    client_id: uuid.UUID,
+    episodes: Sequence[ruptures.Episode],
+    sessions: dict[int, uuid.UUID],
+) -> None:
+    stored = {
+        e.number: e for e in session.scalars(select(Episode).where(Episode.client_id == client_id))
+    }
+    for episode in episodes:
+        row = stored.get(episode.number)
+        if row is None:
+            row = Episode(
+                id=uuid.uuid4(),
+                client_id=client_id,
+                number=episode.number,
+                opened_session_id=sessions[episode.opened_at],
+            )
+            session.add(row)
+        row.state = episode.state
+        row.rules = list(episode.rules)
+        row.closed_session_id = sessions.get(episode.closed_at or 0)
+        row.escalated_session_id = sessions.get(episode.escalated_at or 0)
 
 
 def _record(
@@ -64,7 +124,12 @@ def _record(
     """Insert each signal's alert unless it exists; a redelivered task inserts nothing."""
     created = []
     for signal in signals:
-        key = f"{response.session_id}:{signal.rule}:{signal.level}"
+        scope = (
+            f"{client_id}:e{signal.episode}"
+            if signal.episode is not None
+            else str(response.session_id)
+        )
+        key = f"{scope}:{signal.rule}:{signal.level}"
         if session.scalar(select(Alert.id).where(Alert.dedupe_key == key)) is not None:
             continue
         alert = Alert(
@@ -74,6 +139,7 @@ def _record(
             response_id=response.id,
             rule=signal.rule,
             level=signal.level,
+            episode=signal.episode,
         )
         try:
             with session.begin_nested():

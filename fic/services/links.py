@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, new_token, sha256_hex
@@ -30,6 +30,14 @@ class IssuedLink:
     session_id: uuid.UUID
     url: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """What the client sees behind a live link: the clinic's instruments and language."""
+
+    instruments: tuple[str, ...]
+    language: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,18 @@ def open_link(session: Session, token: str) -> FeedbackLink:
     if link is None:
         raise LinkUnavailable("link unavailable")
     return link
+
+
+def form_for(session: Session, token: str) -> FormSpec:
+    link = open_link(session, token)
+    clinic = session.scalar(
+        select(Clinic)
+        .join(Client, Client.clinic_id == Clinic.id)
+        .join(TherapySession, TherapySession.client_id == Client.id)
+        .where(TherapySession.id == link.session_id)
+    )
+    assert clinic is not None  # noqa: S101 - foreign keys
+    return FormSpec(tuple(clinic.instruments), clinic.language)
 
 
 def consume_link(session: Session, token: str) -> FeedbackLink:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ class Submitted:
 
 
 def submit(
-    db: Database, keys: KeyRing, token: str, instrument_id: str, answers: Answers
+    db: Database, keys: KeyRing, token: str, instruments: Sequence[str], answers: Answers
 ) -> Submitted:
     """One transaction: consume the link, insert the response, queue its evaluation."""
     try:
@@ -38,7 +39,7 @@ def submit(
                 id=uuid.uuid4(),
                 session_id=link.session_id,
                 link_id=link.id,
-                instrument=instrument_id,
+                instrument=",".join(instruments),
             )
             if answers.comment:
                 response.comment_ct = vault.seal(

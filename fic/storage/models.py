@@ -148,12 +148,21 @@ class Response(Base):
     # One response per session, whichever of its links was used.
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("therapy_session.id"), unique=True)
     link_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_link.id"), unique=True)
+    # The form's instruments, comma-separated, the alliance check first.
     instrument: Mapped[str] = mapped_column(String(64))
     comment_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     submitted_at: Mapped[datetime] = _created()
     answers: Mapped[list[Answer]] = relationship(
         cascade="all, delete-orphan", order_by="Answer.item"
     )
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        return tuple(self.instrument.split(","))
+
+    @property
+    def values(self) -> dict[str, int]:
+        return {answer.item: answer.value for answer in self.answers}
 
 
 class Answer(Base):

@@ -20,28 +20,28 @@ from fic.instruments import load
 from fic.services import links, outbox, responses
 
 bp = Blueprint("form", __name__)
-INSTRUMENT = "alliance"
 
 
 @bp.get("/f/<token>")
 def show(token: str):
-    if not _link_is_live(token):
+    spec = _live_form(token)
+    if spec is None:
         return _unavailable()
-    return _render(load(INSTRUMENT), token, values={}, errors={})
+    return _render(spec, token, values={}, errors={})
 
 
 @bp.post("/f/<token>")
 def submit(token: str):
     svc = services()
-    instrument = load(INSTRUMENT)
     fields = _fields()
-    if not _link_is_live(token):
+    spec = _live_form(token)
+    if spec is None:
         return _unavailable()
     try:
-        answers = parse_answers(instrument, fields)
-        submitted = responses.submit(svc.db, svc.keys, token, instrument.id, answers)
+        answers = parse_answers(_instruments(spec), fields)
+        submitted = responses.submit(svc.db, svc.keys, token, spec.instruments, answers)
     except AnswerErrors as problems:
-        return _render(instrument, token, _flat(fields), problems.errors, status=422)
+        return _render(spec, token, _flat(fields), problems.errors, status=422)
     except LinkUnavailable:
         return _unavailable()
     outbox.flush(svc.db, jobs.publish, submitted.outbox_ids)
@@ -56,9 +56,10 @@ def thanks():
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error: CSRFError):
     token = (request.view_args or {}).get("token")
-    if request.endpoint == "form.submit" and token and _link_is_live(token):
+    spec = _live_form(token) if request.endpoint == "form.submit" and token else None
+    if spec is not None:
         message = "This page had been open too long. Please check your answers and send again."
-        return _render(load(INSTRUMENT), token, _flat(_fields()), {FORM_ERROR: message}, 400)
+        return _render(spec, token, _flat(_fields()), {FORM_ERROR: message}, 400)
     return render_template("error.html", code=400, title="Please reload the page"), 400
 
 
@@ -72,15 +73,18 @@ def too_large(error: Exception):
     ), 413
 
 
-def _link_is_live(token: str) -> bool:
+def _live_form(token: str) -> links.FormSpec | None:
     if len(token) > 64:
-        return False
+        return None
     try:
         with services().db.session() as session:
-            links.open_link(session, token)
+            return links.form_for(session, token)
     except LinkUnavailable:
-        return False
-    return True
+        return None
+
+
+def _instruments(spec: links.FormSpec) -> list[Instrument]:
+    return [load(name) for name in spec.instruments]
 
 
 def _fields() -> dict[str, list[str]]:
@@ -94,38 +98,45 @@ def _flat(fields: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 
 def _render(
-    instrument: Instrument,
+    spec: links.FormSpec,
     token: str,
     values: Mapping[str, str],
     errors: Mapping[str, str],
     status: int = 200,
 ):
-    language = "en"
-    items = [
-        {
-            "id": item.id,
-            "kind": item.kind,
-            "text": item.label(language),
-            "anchors": item.anchors.get(language, ("", "")) if item.anchors else ("", ""),
-            "choices": list(
-                zip(item.choices, item.choice_labels.get(language, item.choices), strict=True)
-            ),
-            "value": values.get(item.id, ""),
-            "error": errors.get(item.id),
-            "max_length": item.max_length,
-            "required": item.required,
-        }
-        for item in instrument.items
-    ]
+    sections = []
+    for instrument in _instruments(spec):
+        language = spec.language if spec.language in instrument.languages else "en"
+        sections.append(
+            {
+                "title": instrument.title.get(language) or next(iter(instrument.title.values())),
+                "questions": [_item(item, language, values, errors) for item in instrument.items],
+            }
+        )
     html = render_template(
         "form/form.html",
-        title=instrument.title.get(language, ""),
-        items=items,
+        sections=sections,
         form_error=errors.get(FORM_ERROR),
         token=token,
         error_count=len(errors),
+        lang=spec.language,
     )
     return html, status
+
+
+def _item(item, language: str, values: Mapping[str, str], errors: Mapping[str, str]) -> dict:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "text": item.label(language),
+        "anchors": item.anchors.get(language) or next(iter(item.anchors.values()), ("", "")),
+        "choices": list(
+            zip(item.choices, item.choice_labels.get(language, item.choices), strict=True)
+        ),
+        "value": values.get(item.id, ""),
+        "error": errors.get(item.id),
+        "max_length": item.max_length,
+    }
 
 
 def _unavailable():

@@ -85,3 +85,16 @@ def test_the_fic_console_script_is_installed():
     assert result.returncode == 0
     for command in ("init", "clinic", "staff", "apikey", "report", "demo"):
         assert command in result.stdout
+
+
+def test_a_clinic_policy_file_is_checked_before_it_is_installed(run, tmp_path):
+    run("init")
+    run("clinic", "create", "North Clinic")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rupture_zz": 2}')
+    assert "unknown policy setting" in run("clinic", "policy", "North Clinic", str(bad), ok=False)
+    assert not list((tmp_path / "instance").glob("policies/*.json"))
+    good = tmp_path / "good.json"
+    good.write_text('{"cooldown": 3}')
+    run("clinic", "policy", "North Clinic", str(good))
+    assert len(list((tmp_path / "instance").glob("policies/*.json"))) == 1

@@ -7,7 +7,7 @@ import pytest
 from fic.domain.answers import AnswerErrors, clean_text, parse_answers
 from fic.instruments import load
 
-ALLIANCE = load("alliance")
+ALLIANCE = [load("alliance")]
 
 
 def _fields(**overrides: str | list[str]) -> dict[str, list[str]]:
@@ -49,6 +49,18 @@ def test_talked_through_may_be_left_out_but_tension_may_not():
 
 def test_a_comment_loses_control_and_bidi_override_characters_but_keeps_its_lines():
     assert clean_text("a\u202eb\x00c\r\nd\u200b") == "abc\nd"
+
+
+def test_a_form_of_two_instruments_takes_both_sets_of_items():
+    fields = _fields(personal="4", relationships="5.5", social="6", overall="5")
+    answers = parse_answers([*ALLIANCE, load("wellbeing")], fields)
+    assert answers.values["relationships"] == 55 and answers.values["safety"] == 95
+
+
+def test_a_form_of_two_instruments_needs_the_items_of_both():
+    with pytest.raises(AnswerErrors) as raised:
+        parse_answers([*ALLIANCE, load("wellbeing")], _fields())
+    assert set(raised.value.errors) == {"personal", "relationships", "social", "overall"}
 
 
 def test_an_empty_comment_is_no_comment():
