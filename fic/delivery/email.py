@@ -23,6 +23,8 @@ class Email:
     text: str
     html: str | None = None
     message_id: str | None = None
+    # (file name, content, MIME type); only ever an already-encrypted report PDF.
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 class Mailer:
@@ -40,6 +42,9 @@ class Mailer:
         message.set_content(email.text)
         if email.html:
             message.add_alternative(email.html, subtype="html")
+        for name, content, mime in email.attachments:
+            maintype, _, subtype = mime.partition("/")
+            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
         try:
             with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout) as smtp:
                 if s.smtp_starttls:
