@@ -95,13 +95,18 @@ class KeyRing:
 
     def seal_direct(self, plaintext: str, aad: bytes) -> bytes:
         """For staff secrets that belong to no client: sealed under the KEK itself."""
-        return (
-            self.current.encode() + b":" + _seal(self._kek(self.current), plaintext.encode(), aad)
-        )
+        return self.seal_bytes(plaintext.encode(), aad)
 
     def open_direct(self, blob: bytes, aad: bytes) -> str:
+        return self.open_bytes(blob, aad).decode()
+
+    def seal_bytes(self, data: bytes, aad: bytes) -> bytes:
+        """Binary data that belongs to no client (a stored report), under the KEK."""
+        return self.current.encode() + b":" + _seal(self._kek(self.current), data, aad)
+
+    def open_bytes(self, blob: bytes, aad: bytes) -> bytes:
         kid, _, rest = blob.partition(b":")
-        return _open(self._kek(kid.decode()), rest, aad).decode()
+        return _open(self._kek(kid.decode()), rest, aad)
 
 
 def _seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
