@@ -108,15 +108,14 @@ def parse_csv(text: str, alliance: Instrument, wellbeing: Instrument) -> dict[st
             continue
         cells = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
         visit, row_problems = _visit(start, cells, alliance, wellbeing)
-        problems += row_problems
-        if visit is None:
-            continue
-        key = (cells["client_ref"], visit.number)
+        number = cells["session_number"]
+        key = (cells["client_ref"], int(number) if number.isdigit() else -1)
         if key in seen:
-            problems.append(Problem(start, "session_number", f"repeats line {seen[key]}"))
-            continue
-        seen[key] = start
-        visits[cells["client_ref"]].append(visit)
+            row_problems.insert(0, Problem(start, "session_number", f"repeats line {seen[key]}"))
+        seen.setdefault(key, start)
+        problems += row_problems
+        if visit is not None and not row_problems:
+            visits[cells["client_ref"]].append(visit)
     if problems:
         raise BacktestError(problems)
     return {ref: sorted(rows, key=lambda v: v.number) for ref, rows in visits.items()}
@@ -177,9 +176,11 @@ def _visit(
     if cells["talked_through"] and talked is None:
         problems.append(Problem(line, "talked_through", "is not yes or no"))
     given = [name for name in WELLBEING if cells.get(name)]
-    wb = _scores(line, cells, WELLBEING, problems) if given else {}
+    wb: dict[str, int] = {}
     if given and len(given) != len(WELLBEING):
         problems.append(Problem(line, None, "wellbeing columns must be all filled or all empty"))
+    elif given:
+        wb = _scores(line, cells, WELLBEING, problems)
     if problems:
         return None, problems
     answers = {name: scores[name] for name in SCORES}
