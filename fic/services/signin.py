@@ -40,6 +40,7 @@ IP_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 RECOVERY_CODES = 10
+UNUSABLE = "!"  # not an argon2 hash: verification always fails
 ISSUER = "fic"
 
 
@@ -94,6 +95,15 @@ def set_password(session: Session, staff: Staff, password: str, now: datetime) -
     credential.password_hash = HASHER.hash(password)
     credential.password_changed_at = now
     end_all_sessions(session, staff.id, now)
+
+
+def reset_sign_in(session: Session, staff_id: uuid.UUID, now: datetime) -> None:
+    """An admin's reset after a lost phone: no usable password, no second factor, no sessions."""
+    credential = session.get(StaffCredential, staff_id)
+    if credential is not None:
+        credential.password_hash = UNUSABLE
+        credential.totp_secret_ct = credential.totp_enabled_at = credential.totp_last_step = None
+    end_all_sessions(session, staff_id, now)
 
 
 def check_password(
@@ -187,7 +197,11 @@ def begin_enrolment(session: Session, keys: KeyRing, staff: Staff) -> str:
     credential.totp_secret_ct = keys.seal_direct(secret, totp_binding(staff.id))
     credential.totp_enabled_at = None
     credential.totp_last_step = None
-    return pyotp.TOTP(secret).provisioning_uri(name=staff.email, issuer_name=ISSUER)
+    return authenticator_uri(secret, staff.email)
+
+
+def authenticator_uri(secret: str, email: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
 def pending_secret(session: Session, keys: KeyRing, staff_id: uuid.UUID) -> str | None:

@@ -7,8 +7,9 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from fic.web import api, form
+from fic.web import api, delivery, delivery_api, form
 from fic.web.redaction import install_log_redaction
+from fic.web.staff_setup import register_staff
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -19,6 +20,9 @@ CSP = (
 def register_web(app: Flask) -> None:
     app.register_blueprint(form.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(delivery.bp)
+    app.register_blueprint(delivery_api.bp)
+    register_staff(app)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

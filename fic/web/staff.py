@@ -1,0 +1,227 @@
+"""Staff pages: caseload, client course, alert inbox, team overview, reports.
+
+Each view is an adapter: the access policy finds the object in the caller's scope (or it is
+a 404), a dashboard service turns it into plain values, an audit row records the view.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from fic.errors import FicError, InvalidRequest, NotFound
+from fic.extensions import services
+from fic.reports.render import ReportRenderer
+from fic.services import access, acknowledgements, audit, dashboards
+from fic.services.access import Actor
+from fic.services.reports import build_summary
+from fic.storage.models import Clinic, Report
+from fic.web.staff_chart import alliance_svg
+from fic.web.staff_session import deny, now, signed_in
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.app_template_filter("local")
+def local_time(value: object, tz: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)  # type: ignore[attr-defined]
+
+
+def _clinic(session: object, actor: Actor) -> dict[str, str]:
+    clinic = session.get(Clinic, actor.clinic_id)  # type: ignore[attr-defined]
+    return {"name": clinic.name, "tz": clinic.timezone}
+
+
+@bp.get("/")
+@signed_in()
+def home(actor: Actor):
+    target = "staff_admin.staff_list" if actor.role == "admin" else "staff.caseload"
+    return redirect(url_for(target), code=303)
+
+
+@bp.get("/caseload")
+@signed_in("caseload")
+def caseload(actor: Actor):
+    with services().db.session() as session:
+        rows = dashboards.caseload(session, actor, now())
+        clinic = _clinic(session, actor)
+    return render_template("staff/caseload.html", actor=actor, clinic=clinic, rows=rows)
+
+
+@bp.get("/clients/<uuid:client_id>")
+@signed_in("caseload")
+def client_course(actor: Actor, client_id: uuid.UUID):
+    svc = services()
+    at = now()
+    try:
+        with svc.db.session() as session:
+            client = access.client(session, actor, client_id)
+            rows, decrypted = dashboards.course(session, svc.keys, client, at)
+            episodes = dashboards.episodes(session, client.id)
+            clinic = _clinic(session, actor)
+            ref = client.client_ref
+            audit.record(session, "client_course_viewed", actor_id=actor.staff_id,
+                         clinic_id=actor.clinic_id, object_type="client", object_id=client.id,
+                         at=at)
+            for response_id in decrypted:
+                audit.record(session, "comment_decrypted", actor_id=actor.staff_id,
+                             clinic_id=actor.clinic_id, object_type="response",
+                             object_id=response_id, at=at)
+    except NotFound:
+        deny(actor, "client", client_id)
+        raise
+    totals = [r.measures[0].total if r.measures else None for r in rows]
+    first = next((r.measures[0] for r in rows if r.measures), None)
+    chart = alliance_svg(totals, first.total_max, first.cutoff) if first and len(rows) else None
+    return render_template("staff/course.html", actor=actor, clinic=clinic, ref=ref, rows=rows,
+                           episodes=episodes, chart=chart, totals=totals)
+
+
+@bp.get("/alerts")
+@signed_in("alerts")
+def alerts(actor: Actor):
+    done = request.args.get("show") == "done"
+    with services().db.session() as session:
+        rows = dashboards.inbox(session, actor, done)
+        clinic = _clinic(session, actor)
+    return render_template("staff/alerts.html", actor=actor, clinic=clinic, rows=rows, done=done)
+
+
+@bp.get("/alerts/<uuid:alert_id>")
+@signed_in("alerts")
+def alert(actor: Actor, alert_id: uuid.UUID):
+    return _alert_page(actor, alert_id)
+
+
+def _alert_page(actor: Actor, alert_id: uuid.UUID, error: str | None = None, status: int = 200):
+    svc = services()
+    at = now()
+    try:
+        with svc.db.session() as session:
+            found = access.alert(session, actor, alert_id)
+            client = access.client(session, actor, found.client_id)
+            summary = dashboards.alert_summary(session, found)
+            rows, decrypted = dashboards.course(session, svc.keys, client, at)
+            row = next((r for r in rows if r.response_id == found.response_id), None)
+            ack = acknowledgements.acknowledgement_of(session, found.id)
+            note = acknowledgements.note_of(session, svc.keys, ack) if ack else None
+            clinic = _clinic(session, actor)
+            ref, client_id = client.client_ref, client.id
+            audit.record(session, "alert_viewed", actor_id=actor.staff_id,
+                         clinic_id=actor.clinic_id, object_type="alert", object_id=found.id,
+                         at=at)
+            if row is not None and row.comment is not None:
+                audit.record(session, "comment_decrypted", actor_id=actor.staff_id,
+                             clinic_id=actor.clinic_id, object_type="response",
+                             object_id=row.response_id, at=at)
+    except NotFound:
+        deny(actor, "alert", alert_id)
+        raise
+    return render_template(
+        "staff/alert.html", actor=actor, clinic=clinic, alert=summary, row=row, ref=ref,
+        client_id=client_id, note=note, actions=dashboards.ACTION_TEXT, error=error,
+        chosen=request.form.get("action"), typed_note=request.form.get("note", ""),
+    ), status
+
+
+@bp.post("/alerts/<uuid:alert_id>/acknowledge")
+@signed_in("alerts")
+def acknowledge(actor: Actor, alert_id: uuid.UUID):
+    svc = services()
+    at = now()
+    action = request.form.get("action", "")
+    if action not in acknowledgements.REPAIR_ACTIONS:
+        return _alert_page(actor, alert_id, "Choose what you did about it.", 400)
+    note = request.form.get("note", "")
+    if action == "other" and not note.strip():
+        return _alert_page(actor, alert_id, "Please say in the note what you did.", 400)
+    try:
+        with svc.db.session() as session:
+            found = access.alert(session, actor, alert_id)
+            acknowledgements.acknowledge(session, svc.keys, found.id, actor.staff_id, action,
+                                         note, at, via="web")
+            audit.record(session, "alert_acknowledged", actor_id=actor.staff_id,
+                         clinic_id=actor.clinic_id, object_type="alert", object_id=found.id,
+                         outcome=action, at=at)
+    except NotFound:
+        deny(actor, "alert", alert_id)
+        raise
+    except InvalidRequest as error:
+        return _alert_page(actor, alert_id, str(error).partition(": ")[2] or str(error), 400)
+    return redirect(url_for("staff.alerts", acknowledged=str(alert_id)), code=303)
+
+
+@bp.get("/team")
+@signed_in("team")
+def team(actor: Actor):
+    with services().db.session() as session:
+        rows = dashboards.team(session, actor, now())
+        clinic = _clinic(session, actor)
+    return render_template("staff/team.html", actor=actor, clinic=clinic, rows=rows)
+
+
+@bp.get("/reports")
+@signed_in("reports")
+def reports(actor: Actor):
+    with services().db.session() as session:
+        rows = session.scalars(
+            select(Report).where(Report.supervisor_id == actor.staff_id)
+            .order_by(Report.created_at.desc()).limit(100)
+        ).all()
+        items = [{"id": r.id, "start": r.period_start, "end": r.period_end - timedelta(days=1),
+                  "created_at": r.created_at} for r in rows]
+        clinic = _clinic(session, actor)
+    today = now().date()
+    return render_template("staff/reports.html", actor=actor, clinic=clinic, rows=items,
+                           start=today - timedelta(days=28), end=today)
+
+
+@bp.post("/reports")
+@signed_in("reports")
+def build_report(actor: Actor):
+    """Build the encrypted summary for a period and download it (a stored copy: issue 5)."""
+    svc = services()
+    try:
+        start = date.fromisoformat(request.form.get("start", ""))
+        end = date.fromisoformat(request.form.get("end", ""))
+        if end < start or (end - start).days > 366:
+            raise ValueError
+    except ValueError:
+        return redirect(url_for("staff.reports", bad="period"), code=303)
+    try:
+        built = build_summary(svc.db, svc.keys, svc.settings, ReportRenderer(), actor.email, start,
+                              end)
+    except FicError:
+        return redirect(url_for("staff.reports", bad="passphrase"), code=303)
+    return _pdf(actor, built.id, built.pdf)
+
+
+@bp.get("/reports/<uuid:report_id>")
+@signed_in("reports")
+def report(actor: Actor, report_id: uuid.UUID):
+    """A report's details; its download rebuilds the same period until issue 5 stores copies."""
+    try:
+        with services().db.session() as session:
+            found = access.report(session, actor, report_id)
+            clinic = _clinic(session, actor)
+            item = {"id": found.id, "start": found.period_start,
+                    "end": found.period_end - timedelta(days=1), "created_at": found.created_at,
+                    "sha256": found.sha256}
+    except NotFound:
+        deny(actor, "report", report_id)
+        raise
+    return render_template("staff/report.html", actor=actor, clinic=clinic, report=item)
+
+
+def _pdf(actor: Actor, report_id: uuid.UUID, pdf: bytes) -> Response:
+    audit.write(services().db, "report_downloaded", actor_id=actor.staff_id,
+                clinic_id=actor.clinic_id, object_type="report", object_id=report_id, at=now())
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="fic-{report_id}.pdf"'
+    return response

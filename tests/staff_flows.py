@@ -1,0 +1,91 @@
+"""How staff drive fic in tests: accounts made through the services, sign-in through HTTP."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fic.services import signin
+from fic.storage import repository
+from fic.storage.models import utcnow
+from tests.flows import csrf_token
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Clock:
+    """The injected clock: app.extensions["fic_clock"]; moves only when told."""
+
+    at: datetime = field(default_factory=utcnow)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+def install_clock(app: Flask, start: datetime | None = None) -> Clock:
+    clock = Clock(start or utcnow())
+    app.extensions["fic_clock"] = clock
+    return clock
+
+
+def make_account(app: Flask, email: str, totp: bool = True, password: str = PASSWORD,
+                 at: datetime | None = None) -> str | None:
+    """Give an existing staff member a password and, if asked, an active authenticator."""
+    svc = app.extensions["fic"]
+    enrolled_at = (at or utcnow()) - timedelta(minutes=10)
+    with svc.db.session() as session:
+        staff = repository.staff_by_email(session, email)
+        signin.set_password(session, staff, password, enrolled_at)
+        if not totp:
+            return None
+        signin.begin_enrolment(session, svc.keys, staff)
+        secret = signin.pending_secret(session, svc.keys, staff.id)
+        assert secret is not None
+        code = pyotp.TOTP(secret).at(enrolled_at)
+        assert signin.confirm_enrolment(session, svc.keys, staff.id, code, enrolled_at)
+    return secret
+
+
+def code_for(secret: str, at: datetime) -> str:
+    return pyotp.TOTP(secret).at(at)
+
+
+def post_form(client: FlaskClient, page: str, fields: dict[str, str], action: str | None = None):
+    """Open a page like a browser, then post its form with the page's CSRF token."""
+    html = client.get(page).get_data(as_text=True)
+    return client.post(action or page, data={"csrf_token": csrf_token(html), **fields})
+
+
+def sign_in(client: FlaskClient, email: str, secret: str | None, clock: Clock | None = None,
+            password: str = PASSWORD):
+    """The full sign-in; returns the last response (a redirect to where the person lands)."""
+    response = post_form(client, "/staff/sign-in", {"email": email, "password": password})
+    if response.status_code == 303 and response.headers["Location"].endswith("/sign-in/code"):
+        assert secret is not None, "this account asks for a code"
+        at = clock() if clock else utcnow()
+        response = post_form(client, "/staff/sign-in/code", {"code": code_for(secret, at)})
+    return response
+
+
+def signed_in_client(app: Flask, email: str, secret: str | None,
+                     clock: Clock | None = None) -> FlaskClient:
+    client = app.test_client()
+    response = sign_in(client, email, secret, clock)
+    assert response.status_code == 303 and "/sign-in" not in response.headers["Location"], (
+        response.status_code, response.get_data(as_text=True)[:500])
+    return client
+
+
+def token_from(text: str, path: str) -> str:
+    match = re.search(re.escape(path) + r"([A-Za-z0-9_-]+)", text)
+    assert match, f"no {path} link in the message"
+    return match.group(1)
