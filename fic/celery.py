@@ -45,6 +45,7 @@ def celery_init_app(app: Flask) -> Celery:
         imports=TASK_MODULES,
         beat_schedule={
             "fic.relay_outbox": {"task": "fic.relay_outbox", "schedule": 30.0},
+            **_delivery_beat(),
         },
         timezone="UTC",
         enable_utc=True,
@@ -52,3 +53,10 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _delivery_beat() -> dict[str, dict[str, object]]:
+    from fic.delivery.config import DeliveryConfig
+    from fic.delivery.wiring import beat_schedule
+
+    return beat_schedule(DeliveryConfig().sweep_seconds)

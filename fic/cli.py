@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup
 
 from fic import create_app
 from fic.cli_backtest import backtest
+from fic.cli_delivery import COMMANDS as DELIVERY_COMMANDS
 from fic.cli_demo import demo
 from fic.errors import FicError
 from fic.extensions import services
@@ -158,3 +159,5 @@ def clinic_policy(name: str, policy_file: Path) -> None:
 
 cli.add_command(demo)
 cli.add_command(backtest)
+for _command in DELIVERY_COMMANDS:
+    cli.add_command(_command)

@@ -1,19 +1,31 @@
+"""Link tasks: the first link by email or SMS, and the one reminder."""
+
 import uuid
 
 from celery import shared_task
 
-from fic.delivery.email import DeliveryFailed, Mailer
+from fic.delivery.wiring import link_senders
 from fic.extensions import services
-from fic.services import delivery
-from tasks.retry import retry_later
+from fic.services import delivery, reminders
+from fic.storage.models import utcnow
 
 
-@shared_task(name="fic.deliver_link", bind=True, max_retries=8)
-def deliver_link(self, session_id: str) -> None:
-    svc = services()
-    try:
-        delivery.deliver_link(
-            svc.db, svc.keys, Mailer(svc.settings), svc.settings, uuid.UUID(session_id)
-        )
-    except DeliveryFailed as error:
-        retry_later(self, error)
+@shared_task(name="fic.deliver_link")
+def deliver_link(session_id: str) -> None:
+    delivery.deliver_link(services().db, link_senders(), uuid.UUID(session_id), "email")
+
+
+@shared_task(name="fic.deliver_link_sms")
+def deliver_link_sms(session_id: str) -> None:
+    delivery.deliver_link(services().db, link_senders(), uuid.UUID(session_id), "sms")
+
+
+@shared_task(name="fic.send_reminder")
+def send_reminder(session_id: str) -> None:
+    reminders.send_reminder(services().db, link_senders(), uuid.UUID(session_id), utcnow())
+
+
+@shared_task(name="fic.send_reminders")
+def send_reminders() -> None:
+    """Beat: every reminder that is due and allowed now."""
+    reminders.send_due(services().db, link_senders(), utcnow())

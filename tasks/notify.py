@@ -1,18 +1,34 @@
+"""Alert tasks. Failures are not retried here: the ledger schedules them for the sweep."""
+
 import uuid
 
 from celery import shared_task
 
-from fic.delivery.email import DeliveryFailed, Mailer
+from fic import jobs
+from fic.delivery.wiring import alert_senders
 from fic.extensions import services
-from fic.services import notifications
-from tasks.retry import retry_later
+from fic.services import digest, escalations, notifications, outbox
+from fic.storage.models import utcnow
 
 
-@shared_task(name="fic.notify_alert", bind=True, max_retries=8)
-def notify_alert(self, alert_id: str) -> None:
-    svc = services()
-    outcome = notifications.notify_alert(
-        svc.db, Mailer(svc.settings), svc.settings, uuid.UUID(alert_id)
-    )
-    if outcome.failed:
-        retry_later(self, DeliveryFailed(f"{outcome.failed} recipient(s) not reached"))
+@shared_task(name="fic.notify_alert")
+def notify_alert(alert_id: str) -> None:
+    notifications.notify_alert(services().db, alert_senders(), uuid.UUID(alert_id))
+
+
+@shared_task(name="fic.notify_escalation")
+def notify_escalation(alert_id: str) -> None:
+    notifications.notify_escalation(services().db, alert_senders(), uuid.UUID(alert_id))
+
+
+@shared_task(name="fic.escalate_alerts")
+def escalate_alerts() -> None:
+    """Beat: move overdue unacknowledged alerts one escalation stage on."""
+    db = services().db
+    outbox.flush(db, jobs.publish, escalations.escalate_due(db, utcnow()))
+
+
+@shared_task(name="fic.send_digests")
+def send_digests() -> None:
+    """Beat: the daily watch digest, at each clinic's own hour."""
+    digest.send_due(services().db, alert_senders(), utcnow())

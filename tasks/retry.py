@@ -1,10 +1,28 @@
-"""Retry policy shared by the delivery tasks: exponential backoff, capped."""
+"""Beat's delivery sweep: re-run deliveries whose retry is due or whose worker died.
 
-from celery import Task
+Backoff lives in the database (fic.services.ledger), not in Celery countdowns, so no task
+waits in Redis longer than the visibility timeout and a flushed Redis loses no retry.
+"""
+
+from celery import Task, shared_task
+
+from fic import jobs
+from fic.delivery.wiring import RETRY_TASKS
+from fic.extensions import services
+from fic.services import ledger
+from fic.storage.models import utcnow
+
+
+@shared_task(name="fic.retry_deliveries")
+def retry_deliveries() -> None:
+    for kind, subject_id in ledger.due(services().db, utcnow()):
+        task = RETRY_TASKS.get(kind)
+        if task is not None:
+            jobs.publish(task, [str(subject_id)])
 
 
 def retry_later(task: Task, error: Exception) -> None:
-    """Ask Celery to run `task` again later; embedded (in-process) runs do not wait."""
+    """Celery-level retry for tasks outside the ledger (reports): backoff, capped at 10 min."""
     if task.request.is_eager:
         return
     countdown = min(600, 5 * 2**task.request.retries)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_wtf.csrf import CSRFError
 
 from fic import jobs
@@ -18,6 +19,7 @@ from fic.errors import LinkUnavailable
 from fic.extensions import services
 from fic.instruments import load
 from fic.services import links, outbox, responses
+from fic.services import thanks as thanks_note
 
 bp = Blueprint("form", __name__)
 
@@ -45,12 +47,20 @@ def submit(token: str):
     except LinkUnavailable:
         return _unavailable()
     outbox.flush(svc.db, jobs.publish, submitted.outbox_ids)
+    # Sealed and the same length for everyone: the cookie says nothing about the answers.
+    browser_session["thanks"] = thanks_note.note_for(
+        svc.db, svc.keys, svc.settings, submitted.response_id, answers.comment
+    )
     return redirect(url_for("form.thanks"), code=303)
 
 
 @bp.get("/thanks")
 def thanks():
-    return render_template("form/thanks.html")
+    svc = services()
+    languages = [lang for lang, _ in request.accept_languages]
+    note = browser_session.pop("thanks", "")
+    crisis = thanks_note.crisis_text(svc.db, svc.keys, str(note), languages)
+    return render_template("form/thanks.html", crisis_text=crisis)
 
 
 @bp.app_errorhandler(CSRFError)

@@ -1,0 +1,198 @@
+"""Each clinic's delivery choices, with the defaults a clinic gets before it changes any.
+
+Link lifetime 4 days; one reminder after 2 days; quiet hours 21:00–08:00 in the clinic's
+own time zone (no client message then); who hears of each alert level; escalation after
+24 h (rupture) or 1 h (urgent); an optional daily digest of watch cues; the crisis text
+shown after a comment with risk language, in several languages.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from fic.errors import InvalidRequest, NotFound
+from fic.storage.models import Clinic, utcnow
+from fic.storage.models_delivery import ClinicDeliverySettings
+
+TARGETS = ("clinician", "supervisor", "on_call", "webhook")
+ROUTED_LEVELS = ("low_alliance", "rupture", "escalation", "urgent")
+DEFAULT_ROUTING: dict[str, list[str]] = {
+    "low_alliance": ["clinician"],
+    "rupture": ["clinician", "supervisor", "webhook"],
+    "escalation": ["supervisor", "webhook"],
+    "urgent": ["clinician", "supervisor", "on_call", "webhook"],
+}
+DEFAULT_CRISIS_TEXT: dict[str, str] = {
+    "en": "If you are thinking about harming yourself or feel unsafe right now, please call "
+    "your local emergency number or go to the nearest emergency department. You can also "
+    "contact your clinic and ask to speak to someone today.",
+    "de": "Wenn Sie daran denken, sich etwas anzutun, oder sich gerade nicht sicher fühlen, "
+    "rufen Sie bitte den Notruf (112) an oder gehen Sie in die nächste Notaufnahme. Sie "
+    "können auch Ihre Praxis anrufen und heute noch um ein Gespräch bitten.",
+    "es": "Si está pensando en hacerse daño o no se siente a salvo en este momento, llame al "
+    "número de emergencias local o acuda al servicio de urgencias más cercano. También "
+    "puede llamar a su centro y pedir hablar hoy con alguien.",
+    "fr": "Si vous pensez à vous faire du mal ou ne vous sentez pas en sécurité en ce moment, "
+    "appelez le numéro d'urgence local ou rendez-vous aux urgences les plus proches. Vous "
+    "pouvez aussi appeler votre cabinet et demander à parler à quelqu'un aujourd'hui.",
+}
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    clinic_id: uuid.UUID
+    clinic_name: str
+    timezone: str
+    language: str
+    link_lifetime_hours: int = 96
+    reminder_after_hours: int | None = 48
+    quiet_start: str | None = "21:00"
+    quiet_end: str | None = "08:00"
+    routing: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_ROUTING))
+    on_call_email: str | None = None
+    watch_digest: bool = False
+    digest_hour: int = 8
+    escalate_rupture_minutes: int = 24 * 60
+    escalate_urgent_minutes: int = 60
+    crisis_text: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CRISIS_TEXT))
+    link_wording: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return _zone(self.timezone)
+
+    def targets(self, level: str) -> list[str]:
+        return list(self.routing.get(level, DEFAULT_ROUTING.get(level, [])))
+
+    def escalate_after(self, level: str) -> timedelta:
+        if level == "urgent":
+            return timedelta(minutes=self.escalate_urgent_minutes)
+        return timedelta(minutes=self.escalate_rupture_minutes)
+
+    def is_quiet(self, now: datetime) -> bool:
+        """Inside quiet hours, in the clinic's own time zone (a window may cross midnight)."""
+        if not self.quiet_start or not self.quiet_end:
+            return False
+        local = now.astimezone(self.zone).time()
+        start, end = _time(self.quiet_start), _time(self.quiet_end)
+        if start <= end:
+            return start <= local < end
+        return local >= start or local < end
+
+    def quiet_until(self, now: datetime) -> datetime:
+        """The end of the quiet hours `now` falls in (UTC), or `now` when it is not quiet."""
+        if not self.is_quiet(now) or not self.quiet_end:
+            return now
+        local = now.astimezone(self.zone)
+        end = datetime.combine(local.date(), _time(self.quiet_end), tzinfo=self.zone)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), _time(self.quiet_end),
+                                   tzinfo=self.zone)
+        return end.astimezone(now.tzinfo)
+
+    def crisis_text_for(self, languages: list[str]) -> str:
+        """The crisis text in the first language the client's browser prefers that we have."""
+        for language in [*languages, self.language, "en"]:
+            text = self.crisis_text.get(language.split("-")[0].lower())
+            if text:
+                return text
+        return next(iter(self.crisis_text.values()), DEFAULT_CRISIS_TEXT["en"])
+
+
+FIELDS = tuple(
+    name for name in DeliveryPolicy.__dataclass_fields__
+    if name not in ("clinic_id", "clinic_name", "timezone", "language")
+)
+
+
+def policy_for(session: Session, clinic_id: uuid.UUID) -> DeliveryPolicy:
+    clinic = session.get(Clinic, clinic_id)
+    if clinic is None:
+        raise NotFound("no such clinic")
+    row = session.get(ClinicDeliverySettings, clinic_id)
+    base = DeliveryPolicy(clinic.id, clinic.name, clinic.timezone, clinic.language)
+    if row is None:
+        return base
+    values = {name: getattr(row, name) for name in FIELDS}
+    values["routing"] = {**DEFAULT_ROUTING, **(row.routing or {})}
+    values["crisis_text"] = row.crisis_text or dict(DEFAULT_CRISIS_TEXT)
+    values["link_wording"] = row.link_wording or {}
+    return DeliveryPolicy(clinic.id, clinic.name, clinic.timezone, clinic.language, **values)
+
+
+def update(session: Session, clinic_id: uuid.UUID, **changes: object) -> DeliveryPolicy:
+    """Change some settings; every value is checked before anything is written."""
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise InvalidRequest(f"unknown delivery setting: {', '.join(sorted(unknown))}")
+    current = policy_for(session, clinic_id)
+    for name, value in changes.items():
+        _check(name, value)
+    row = session.get(ClinicDeliverySettings, clinic_id)
+    if row is None:
+        row = ClinicDeliverySettings(clinic_id=clinic_id)
+        for name in FIELDS:
+            setattr(row, name, getattr(current, name))
+        session.add(row)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+    session.flush()
+    return policy_for(session, clinic_id)
+
+
+def _check(name: str, value: object) -> None:
+    positive = ("link_lifetime_hours", "escalate_rupture_minutes", "escalate_urgent_minutes")
+    if name in positive and (not isinstance(value, int) or value <= 0):
+        raise InvalidRequest(f"{name}: a positive whole number")
+    if name == "reminder_after_hours" and value is not None and (
+        not isinstance(value, int) or value <= 0
+    ):
+        raise InvalidRequest(f"{name}: a positive whole number, or none")
+    if name in ("quiet_start", "quiet_end") and value is not None and (
+        not isinstance(value, str) or not _HHMM.match(value)
+    ):
+        raise InvalidRequest(f"{name}: a time as HH:MM")
+    if name == "digest_hour" and (not isinstance(value, int) or not 0 <= value <= 23):
+        raise InvalidRequest(f"{name}: an hour from 0 to 23")
+    if name == "on_call_email" and value is not None and (
+        not isinstance(value, str) or "@" not in value or len(value) > 254
+    ):
+        raise InvalidRequest(f"{name}: an email address")
+    if name == "routing":
+        _check_routing(value)
+    if name in ("crisis_text", "link_wording") and (
+        not isinstance(value, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 2000
+                   for k, v in value.items())
+    ):
+        raise InvalidRequest(f"{name}: texts by language, each at most 2,000 characters")
+
+
+def _check_routing(value: object) -> None:
+    if not isinstance(value, dict):
+        raise InvalidRequest("routing: targets by level")
+    for level, targets in value.items():
+        if level not in ROUTED_LEVELS:
+            raise InvalidRequest(f"routing: levels are {', '.join(ROUTED_LEVELS)}")
+        if not isinstance(targets, list) or not set(targets) <= set(TARGETS):
+            raise InvalidRequest(f"routing: targets are {', '.join(TARGETS)}")
+
+
+def _time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

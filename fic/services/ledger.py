@@ -1,0 +1,161 @@
+"""The delivery ledger: exactly once, whatever fails.
+
+Every outgoing message has a unique delivery key (what, to whom, which channel). Before a
+provider is called, `claim` writes the row and takes a lease in one compare-and-set
+UPDATE, committed, so of concurrent or redelivered tasks only one holds the right to
+send. `finish` records the outcome and, on failure, when to try again (exponential
+backoff) or that fic gave up ("dead", shown to admins). A worker that dies mid-send
+leaves a lease that runs out; the next claim after that sends again with the same
+message id / delivery id, so providers and receivers can drop the rare duplicate of a
+message that was accepted in the instant before the crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fic.storage.db import Database
+from fic.storage.models_delivery import Delivery, DeliveryAttempt
+
+log = logging.getLogger(__name__)
+
+DONE = "done"  # sent already, or given up
+LATER = "later"  # someone holds the lease, or a retry is not due yet
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: uuid.UUID
+    attempt_id: uuid.UUID
+    number: int
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    kind: str
+    channel: str
+    subject_id: uuid.UUID
+    clinic_id: uuid.UUID | None = None
+
+
+def claim(db: Database, spec: Spec, now: datetime, lease: timedelta) -> Claim | str:
+    """The right to call the provider now, or DONE / LATER."""
+    _ensure_row(db, spec, now)
+    with db.session() as session:
+        row = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.key == spec.key,
+                or_(
+                    and_(
+                        Delivery.status.in_(("pending", "failed")),
+                        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+                    ),
+                    and_(Delivery.status == "sending", Delivery.claimed_until <= now),
+                ),
+            )
+            .values(status="sending", attempts=Delivery.attempts + 1, claimed_until=now + lease)
+            .returning(Delivery.id, Delivery.attempts)
+        ).first()
+        if row is None:
+            status = session.scalar(select(Delivery.status).where(Delivery.key == spec.key))
+            return DONE if status in ("sent", "dead") else LATER
+        attempt = DeliveryAttempt(
+            id=uuid.uuid4(), delivery_id=row.id, number=row.attempts, started_at=now
+        )
+        session.add(attempt)
+        return Claim(row.id, attempt.id, row.attempts)
+
+
+def finish(
+    db: Database,
+    held: Claim,
+    now: datetime,
+    error: str | None = None,
+    status_code: int | None = None,
+    retry_after: timedelta | None = None,
+    max_attempts: int = 8,
+) -> None:
+    """Record the attempt's outcome; on failure schedule the next try or give up."""
+    with db.session() as session:
+        attempt = session.get(DeliveryAttempt, held.attempt_id)
+        row = session.get(Delivery, held.delivery_id)
+        assert attempt is not None and row is not None  # noqa: S101 - claimed above
+        attempt.finished_at, attempt.status_code = now, status_code
+        attempt.ok, attempt.error = error is None, (error or None) and error[:200]
+        if error is None:
+            row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, None, None
+            return
+        row.last_error = error[:200]
+        if held.number >= max_attempts or retry_after is None:
+            row.status, row.next_attempt_at = "dead", None
+            log.warning("delivery %s (%s) given up after %d attempts", row.id, row.kind,
+                        held.number)
+        else:
+            row.status, row.next_attempt_at = "failed", now + retry_after
+
+
+def due(db: Database, now: datetime, limit: int = 200) -> list[tuple[str, uuid.UUID]]:
+    """(kind, subject id) of deliveries to try again: retries due, leases run out."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Delivery.kind, Delivery.subject_id)
+            .where(
+                or_(
+                    and_(
+                        Delivery.status.in_(("pending", "failed")),
+                        Delivery.next_attempt_at <= now,
+                    ),
+                    and_(Delivery.status == "sending", Delivery.claimed_until <= now),
+                )
+            )
+            .order_by(Delivery.created_at)
+            .limit(limit)
+        ).all()
+    return list(dict.fromkeys((row.kind, row.subject_id) for row in rows))
+
+
+def postpone(db: Database, spec: Spec, until: datetime, now: datetime) -> None:
+    """Not now (quiet hours): the sweep sends it at `until`."""
+    _ensure_row(db, spec, now)
+    with db.session() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.key == spec.key, Delivery.status == "pending")
+            .values(next_attempt_at=until)
+        )
+
+
+def status_of(db: Database, key: str) -> str | None:
+    with db.session() as session:
+        return session.scalar(select(Delivery.status).where(Delivery.key == key))
+
+
+def _ensure_row(db: Database, spec: Spec, now: datetime) -> None:
+    with db.session() as session:
+        if session.scalar(select(Delivery.id).where(Delivery.key == spec.key)) is not None:
+            return
+        try:
+            with session.begin_nested():
+                session.add(
+                    Delivery(
+                        id=uuid.uuid4(),
+                        key=spec.key,
+                        clinic_id=spec.clinic_id,
+                        kind=spec.kind,
+                        channel=spec.channel,
+                        subject_id=spec.subject_id,
+                        status="pending",
+                        attempts=0,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            pass  # a concurrent task wrote it first; the claim below settles who sends

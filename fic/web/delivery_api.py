@@ -1,0 +1,146 @@
+"""JSON API v1, delivery side: acknowledge alerts, SMS and in-room links, the delivery log.
+
+Authenticated by the clinic's bearer API key like the rest of v1; every id is looked up
+inside that clinic, and anything outside it is a 404 exactly like an unknown id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from flask import Blueprint, request
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from sqlalchemy.orm import Session
+
+from fic import jobs
+from fic.delivery.config import delivery_config
+from fic.errors import InvalidRequest, NotFound
+from fic.extensions import csrf, services
+from fic.services import acknowledgements, clinics, deliveries, delivery, outbox, room
+from fic.storage import repository
+from fic.storage.models import Alert, Client, Clinic, TherapySession, utcnow
+
+bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
+
+
+class AckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff: Email
+    action: str
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class SmsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: Annotated[str, StringConstraints(max_length=32)]
+
+
+def _error(status: int, code: str, message: str):
+    return {"error": code, "message": message}, status
+
+
+def _clinic(session: Session) -> Clinic:
+    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not key:
+        raise PermissionError
+    try:
+        return clinics.clinic_for_api_key(session, key)
+    except NotFound:
+        raise PermissionError from None
+
+
+def _body(model: type[BaseModel]) -> BaseModel:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidRequest("body: must be a JSON object")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        names = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+        raise InvalidRequest(f"{', '.join(names)}: missing or malformed") from None
+
+
+def _session_in(session: Session, clinic: Clinic, session_id: uuid.UUID) -> TherapySession:
+    therapy = session.get(TherapySession, session_id)
+    client = session.get(Client, therapy.client_id) if therapy else None
+    if therapy is None or client is None or client.clinic_id != clinic.id:
+        raise NotFound("no such session")
+    return therapy
+
+
+@bp.errorhandler(PermissionError)
+def _unauthorized(_error: Exception):
+    return _error(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer …'.")
+
+
+@bp.errorhandler(NotFound)
+def _not_found(_error: Exception):
+    return _error(404, "not_found", "No such object.")
+
+
+@bp.errorhandler(InvalidRequest)
+def _invalid(error: Exception):
+    return _error(422, "invalid_request", str(error))
+
+
+@bp.post("/alerts/<uuid:alert_id>/ack")
+def acknowledge(alert_id: uuid.UUID):
+    svc = services()
+    with svc.db.session() as session:
+        clinic = _clinic(session)
+        body = _body(AckRequest)
+        alert = session.get(Alert, alert_id)
+        client = session.get(Client, alert.client_id) if alert else None
+        if client is None or client.clinic_id != clinic.id:
+            raise NotFound("no such alert")
+        try:
+            staff = repository.staff_by_email(session, body.staff, clinic.id)
+        except NotFound:
+            raise InvalidRequest("staff: no staff member with that email here") from None
+        ack = acknowledgements.acknowledge(session, svc.keys, alert_id, staff.id, body.action,
+                                           body.note, utcnow(), via="api")
+        result = {"alert_id": str(alert_id), "action": ack.action,
+                  "acknowledged_at": ack.acknowledged_at.isoformat(),
+                  "seconds_to_ack": ack.seconds_to_ack}
+    return result, 200
+
+
+@bp.post("/sessions/<uuid:session_id>/sms")
+def send_sms(session_id: uuid.UUID):
+    svc = services()
+    with svc.db.session() as session:
+        clinic = _clinic(session)
+        body = _body(SmsRequest)
+        _session_in(session, clinic, session_id)
+        delivery.add_phone(session, svc.keys, session_id, body.phone)
+        job = outbox.add(session, "fic.deliver_link_sms", session_id)
+    outbox.flush(svc.db, jobs.publish, [job])
+    return {"id": str(session_id), "channel": "sms", "status": "queued"}, 202
+
+
+@bp.post("/sessions/<uuid:session_id>/room")
+def in_room(session_id: uuid.UUID):
+    svc = services()
+    with svc.db.session() as session:
+        clinic = _clinic(session)
+        _session_in(session, clinic, session_id)
+        if delivery.answered(session, session_id):
+            raise InvalidRequest("session: the form has been answered already")
+        shown = room.open_in_room(session, svc.settings, session_id, utcnow(),
+                                  delivery_config().room_code_minutes)
+    return {"url": shown.url, "code": shown.code, "code_url": f"{svc.settings.base_url}/c",
+            "qr_svg": shown.qr_svg, "expires_at": shown.expires_at.isoformat()}, 201
+
+
+@bp.get("/deliveries")
+def delivery_log():
+    svc = services()
+    with svc.db.session() as session:
+        clinic = _clinic(session)
+        status = request.args.get("status") or None
+        rows = deliveries.log(session, clinic.id, status=status, limit=200)
+    return {"deliveries": rows}, 200
