@@ -5,7 +5,6 @@ Every command runs inside the app built from FIC_* settings (FlaskGroup).
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -13,14 +12,12 @@ from flask.cli import FlaskGroup
 
 from fic import create_app
 from fic.cli_backtest import backtest
-from fic.cli_delivery import COMMANDS as DELIVERY_COMMANDS
 from fic.cli_demo import demo
+from fic.cli_reports import report, reports_group
 from fic.errors import FicError
 from fic.extensions import services
-from fic.reports.render import ReportRenderer
 from fic.services import clinics
 from fic.services.policies import install_policy
-from fic.services.reports import build_summary
 from fic.storage import repository
 
 
@@ -119,29 +116,6 @@ def apikey_create(clinic_name: str) -> None:
     click.echo(created.key)
 
 
-@cli.command("report")
-@click.option("--supervisor", "supervisor_email", required=True)
-@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def report(supervisor_email: str, start: object, end: object, out: Path) -> None:
-    """Render a supervisor's summary for a period as an AES-256 encrypted PDF."""
-    svc = services()
-    try:
-        built = build_summary(
-            svc.db, svc.keys, ReportRenderer(), supervisor_email, _day(start), _day(end)
-        )
-    except FicError as error:
-        _fail(error)
-    out.write_bytes(built.pdf)
-    out.chmod(0o600)
-    click.echo(f"wrote {out} (report {built.id}); open it with the supervisor's passphrase")
-
-
-def _day(value: object) -> date:
-    return value.date()  # type: ignore[attr-defined]
-
-
 @clinic_group.command("policy")
 @click.argument("name")
 @click.argument("policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -158,6 +132,6 @@ def clinic_policy(name: str, policy_file: Path) -> None:
 
 
 cli.add_command(demo)
+cli.add_command(report)
+cli.add_command(reports_group)
 cli.add_command(backtest)
-for _command in DELIVERY_COMMANDS:
-    cli.add_command(_command)

@@ -1,13 +1,15 @@
 """HTML → PDF with WeasyPrint, safely.
 
 Templates run in Jinja's sandbox with autoescaping on and receive primitives only. The URL
-fetcher refuses everything except the bundled assets named in the allow-list, follows no
+fetcher refuses everything except the bundled assets named in the allow-list and the SVG charts fic
+draws itself (as data: URIs), follows no
 redirects and aborts the render on any other request: a report must never reach the
 network or the file system because of what a client wrote.
 """
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +19,8 @@ from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+CHART_PREFIX = "data:image/svg+xml;base64,"
 
 
 def templates_dir() -> Path:
@@ -39,6 +43,11 @@ class BundledAssetsOnly(URLFetcher):
         }
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith(CHART_PREFIX):
+            # Our own charts (fic.reports.charts.data_uri); whatever they might reference
+            # comes back through this fetcher and is refused.
+            body = base64.b64decode(url.removeprefix(CHART_PREFIX), validate=True)
+            return URLFetcherResponse(url, body, {"Content-Type": "image/svg+xml"})
         path = self.assets.get(url)
         if path is None:
             raise FatalURLFetchingError("report tried to load a resource that is not bundled")

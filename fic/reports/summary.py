@@ -1,48 +1,29 @@
-"""The supervision summary's figures, as primitives for the template."""
+"""The supervision summary's context: per supervisee figures and per client courses.
+
+Clients needing attention (an open or escalated rupture, or not on track) come first,
+escalated before open before not-on-track; the rest of the caseload follows compactly.
+"""
 
 from __future__ import annotations
 
 import statistics
-import uuid
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing
-from fic.domain.answers import clean_text
-from fic.domain.ruptures import PUSHED
-from fic.errors import DecryptionFailed, InvalidRequest
-from fic.instruments import load
-from fic.services import vault
+from fic.domain.outcomes import CATEGORIES
+from fic.errors import InvalidRequest
+from fic.reports.course import ClientView, client_view, duration, mean
+from fic.reports.labels import labels
+from fic.settings import Settings
 from fic.storage import repository
-from fic.storage.models import Alert, Client, Clinic, Response, Staff, TherapySession
+from fic.storage.models import Client, Clinic, Staff, TherapySession
 
-COMMENT_CAP = 1000
-
-
-@dataclass(frozen=True)
-class SuperviseeFigures:
-    clinician: str
-    clients_seen: int
-    forms_sent: int
-    forms_completed: int
-    completion: str
-    mean_alliance: str
-    alerts: int
-
-
-@dataclass(frozen=True)
-class FlaggedSession:
-    clinician: str
-    client_ref: str
-    held_on: str
-    levels: str
-    total: str
-    comment: str | None
+SEVERITY = {"reason_escalated": 0, "reason_open": 1, "reason_not_on_track": 2}
 
 
 def period_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
@@ -55,7 +36,7 @@ def period_bounds(start: date, end: date, timezone: str) -> tuple[datetime, date
 
 
 def summary_context(
-    session: Session, keys: KeyRing, supervisor: Staff, start: date, end: date
+    session: Session, keys: KeyRing, settings: Settings, supervisor: Staff, start: date, end: date
 ) -> dict[str, object]:
     if supervisor.role != "supervisor":
         raise InvalidRequest("that staff member is not a supervisor")
@@ -64,96 +45,68 @@ def summary_context(
     clinic = session.get(Clinic, supervisor.clinic_id)
     assert clinic is not None  # noqa: S101 - foreign key
     lo, hi = period_bounds(start, end, clinic.timezone)
-    rows, flagged = [], []
+    supervisees, views = [], []
     for clinician in repository.supervisees(session, supervisor.id):
-        figures, flags = _clinician(session, keys, clinician, lo, hi)
-        rows.append(asdict(figures))
-        flagged.extend(asdict(f) for f in flags)
+        mine = [
+            client_view(session, keys, settings, client, lo, hi, clinic.timezone)
+            for client in _clients_seen(session, clinician, lo, hi)
+        ]
+        supervisees.append(_figures(clinician.email, mine))
+        views += mine
+    attention = sorted(
+        (v for v in views if v.needs_attention),
+        key=lambda v: (min(SEVERITY[r] for r in v.reasons), v.client_ref),
+    )
+    rest = sorted((v for v in views if not v.needs_attention), key=lambda v: v.client_ref)
     return {
+        "t": dict(labels(clinic.language)),
+        "lang": clinic.language,
         "clinic": clinic.name,
         "supervisor": supervisor.email,
         "period_from": start.isoformat(),
         "period_to": end.isoformat(),
-        "supervisees": rows,
-        "flagged": flagged,
+        "supervisees": supervisees,
+        "attention": [v.primitives() for v in attention],
+        "rest": [v.primitives() for v in rest],
+        "outcome_names": list(CATEGORIES),
     }
 
 
-def _clinician(
-    session: Session, keys: KeyRing, clinician: Staff, lo: datetime, hi: datetime
-) -> tuple[SuperviseeFigures, list[FlaggedSession]]:
-    held = session.execute(
-        select(TherapySession, Response, Client)
-        .join(Client, Client.id == TherapySession.client_id)
-        .outerjoin(Response, Response.session_id == TherapySession.id)
-        .options(selectinload(Response.answers))
-        .where(
-            TherapySession.clinician_id == clinician.id,
-            TherapySession.held_at >= lo,
-            TherapySession.held_at < hi,
-        )
-        .order_by(TherapySession.held_at)
-    ).all()
-    totals: list[float] = []
-    alerts = _pushed_alerts(session, [r.id for _, r, _ in held if r is not None])
-    flags = []
-    for therapy, response, client in held:
-        if response is None:
-            continue
-        total = load(response.instruments[0]).total_of(response.values)
-        if total is not None:
-            totals.append(total)
-        levels = alerts.get(response.id)
-        if levels:
-            flags.append(
-                FlaggedSession(
-                    clinician=clinician.email,
-                    client_ref=client.client_ref,
-                    held_on=therapy.held_at.date().isoformat(),
-                    levels=", ".join(sorted(levels)),
-                    total=_points(total),
-                    comment=_comment(keys, client, response),
-                )
+def _clients_seen(session: Session, clinician: Staff, lo: datetime, hi: datetime) -> list[Client]:
+    """This clinician's clients with a session held in the period."""
+    return list(
+        session.scalars(
+            select(Client)
+            .where(
+                Client.clinician_id == clinician.id,
+                Client.id.in_(
+                    select(TherapySession.client_id).where(
+                        TherapySession.clinician_id == clinician.id,
+                        TherapySession.held_at >= lo,
+                        TherapySession.held_at < hi,
+                    )
+                ),
             )
-    completed = sum(1 for _, r, _ in held if r is not None)
-    figures = SuperviseeFigures(
-        clinician=clinician.email,
-        clients_seen=len({c.id for _, _, c in held}),
-        forms_sent=len(held),
-        forms_completed=completed,
-        completion=f"{round(100 * completed / len(held))}%" if held else "–",
-        mean_alliance=_points(statistics.fmean(totals)) if totals else "–",
-        alerts=sum(len(v) for v in alerts.values()),
-    )
-    return figures, flags
-
-
-def _pushed_alerts(
-    session: Session, response_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, set[str]]:
-    found: dict[uuid.UUID, set[str]] = {}
-    if not response_ids:
-        return found
-    for response_id, level in session.execute(
-        select(Alert.response_id, Alert.level).where(Alert.response_id.in_(response_ids))
-    ):
-        if level in PUSHED:
-            found.setdefault(response_id, set()).add(level)
-    return found
-
-
-def _comment(keys: KeyRing, client: Client, response: Response) -> str | None:
-    if response.comment_ct is None:
-        return None
-    try:
-        text = vault.unseal(
-            keys, client, response.comment_ct, repository.comment_binding(response.id)
+            .order_by(Client.client_ref)
         )
-    except DecryptionFailed:
-        return "[comment unavailable]"
-    text = clean_text(text)
-    return text if len(text) <= COMMENT_CAP else text[:COMMENT_CAP] + " […]"
+    )
 
 
-def _points(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _figures(email: str, views: list[ClientView]) -> dict[str, object]:
+    sent = sum(v.sessions_in_period for v in views)
+    answered = sum(v.answered_in_period for v in views)
+    episodes = [e for v in views for e in v.episodes if e["in_period"]]
+    acks = [s for v in views for s in v.ack_seconds]
+    outcomes = Counter(v.outcome for v in views)
+    return {
+        "clinician": email,
+        "clients_seen": len(views),
+        "forms_sent": sent,
+        "completion": f"{round(100 * answered / sent)}%" if sent else "–",
+        "mean_alliance": mean([t for v in views for t in v.totals_in_period]),
+        "ruptures_open": sum(1 for e in episodes if e["state"] == "open"),
+        "ruptures_repaired": sum(1 for e in episodes if e["state"] in ("repaired", "closed")),
+        "ruptures_escalated": sum(1 for e in episodes if e["state"] == "escalated"),
+        "median_ack": duration(statistics.median(acks)) if acks else "–",
+        "outcomes": {name: outcomes.get(name, 0) for name in (*CATEGORIES, "no_outcome")},
+    }

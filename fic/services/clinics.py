@@ -85,8 +85,8 @@ def clinic_for_api_key(session: Session, presented: str) -> Clinic:
 
 def set_report_passphrase(session: Session, keys: KeyRing, staff: Staff) -> str:
     """Generate, store sealed, and return once the passphrase that opens this person's reports."""
-    if staff.role != "supervisor":
-        raise InvalidRequest("only supervisors receive supervision reports")
+    if staff.role not in ("supervisor", "clinician"):
+        raise InvalidRequest("only supervisors and clinicians receive reports")
     passphrase = new_passphrase()
     staff.report_passphrase_ct = keys.seal_direct(passphrase, passphrase_binding(staff.id))
     return passphrase

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -75,6 +76,12 @@ class Clinic(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     # Instruments on the post-session form, in order; None = the alliance check alone.
     form_instruments: Mapped[list[str] | None] = mapped_column(JSON)
+    # Weekly supervision summaries: built on this weekday (0 = Monday) at this local hour
+    # for the week before; kept this many days; attached to the email only if opted in.
+    report_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    report_hour: Mapped[int] = mapped_column(Integer, default=7)
+    report_retention_days: Mapped[int] = mapped_column(Integer, default=365)
+    report_attach_pdf: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = _created()
 
     @property
@@ -227,13 +234,28 @@ class Notification(Base):
 
 
 class Report(Base):
+    """A rendered, passphrase-encrypted PDF, stored sealed once more under the key ring."""
+
     __tablename__ = "report"
+    __table_args__ = (
+        CheckConstraint("status IN ('building','ready','failed','purged')", name="status"),
+    )
     id: Mapped[uuid.UUID] = _id()
+    # kind:supervisor:period[:client] — building the same report twice finds this row.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     supervisor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
+    client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("client.id"))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime)
     period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_label: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32), default="supervision_summary")
-    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="building")
+    file_name: Mapped[str] = mapped_column(String(64))
+    content_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(200))
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = _created()
 
 

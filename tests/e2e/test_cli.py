@@ -64,7 +64,7 @@ def test_mistakes_get_a_clear_error_and_change_nothing(run):
     assert "needs a supervisor" in out
     assert "no clinic called" in run("apikey", "create", "--clinic", "Nowhere", ok=False)
     run("staff", "add", "--clinic", "North Clinic", "--email", "c2@n.test", "--role", "admin")
-    assert "only supervisors" in run("staff", "passphrase", "c2@n.test", ok=False)
+    assert "only supervisors and clinicians" in run("staff", "passphrase", "c2@n.test", ok=False)
 
 
 def test_the_demo_prints_a_link_that_opens_the_form(run, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import dataclasses
 import io
 import logging
 import subprocess
@@ -13,8 +14,13 @@ from pathlib import Path
 import pypdf
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from fic.cli import cli
+from fic.services import clinics
+from fic.services.acknowledgements import acknowledge
+from fic.storage import repository
+from fic.storage.models import Alert, Staff
 from fic.storage.models import utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 
@@ -60,11 +66,12 @@ def canary():
     server.close()
 
 
-def _course(app, clinic, ref, scores, last_comment=""):
+def _course(app, clinic, ref, scores, last_comment="", clinician=None):
     api = app.test_client()
+    target = clinic if clinician is None else dataclasses.replace(clinic, clinician=clinician)
     for week, score in enumerate(scores):
         held = utcnow() - timedelta(days=7 * (len(scores) - week))
-        url = new_session(api, clinic, ref, held)["feedback_url"]
+        url = new_session(api, target, ref, held)["feedback_url"]
         if score is not None:
             comment = last_comment if week == len(scores) - 1 else ""
             submit_form(app.test_client(), url, answers(score, comment=comment))
@@ -87,12 +94,27 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, check=False)
 
 
-def test_the_summary_is_aes256_r6_opens_only_with_the_passphrase_and_shows_the_figures(
+def _acknowledge_rupture(app, staff_email, hours_later):
+    services = app.extensions["fic"]
+    with services.db.session() as session:
+        alert = session.scalar(select(Alert).where(Alert.level == "rupture"))
+        staff = session.scalar(select(Staff).where(Staff.email == staff_email))
+        acknowledge(session, services.keys, alert.id, staff.id, "talked_in_session",
+                    "We named it and slowed down.", alert.created_at + timedelta(hours=hours_later))
+
+
+def test_the_summary_is_aes256_r6_opens_only_with_the_passphrase_and_shows_each_supervisee(
     sqlite_app, tmp_path, monkeypatch
 ):
     clinic = set_up_clinic(sqlite_app)
+    second = "second.clinician@clinic.test"
+    with sqlite_app.extensions["fic"].db.session() as session:
+        clinics.add_staff(session, repository.clinic_named(session, clinic.name), second,
+                          "clinician", clinic.supervisor)
     _course(sqlite_app, clinic, "R-1", [9.5, 9.5, 9.5, 4.0], "Please slow down next time")
     _course(sqlite_app, clinic, "R-2", [8.0, None, 8.5])
+    _course(sqlite_app, clinic, "S-1", [9.0, 9.2, 9.1], clinician=second)
+    _acknowledge_rupture(sqlite_app, clinic.clinician, hours_later=5)
     out = tmp_path / "summary.pdf"
     _report(sqlite_app, clinic, out, monkeypatch)
 
@@ -102,13 +124,21 @@ def test_the_summary_is_aes256_r6_opens_only_with_the_passphrase_and_shows_the_f
     assert _run("pdftotext", str(out), "-").returncode != 0
     assert _run("pdftotext", "-upw", "wrong-passphrase-000000", str(out), "-").returncode != 0
     text = _run("pdftotext", "-layout", "-upw", clinic.passphrase, str(out), "-").stdout
-    # From the seeded courses: 2 clients, 7 sessions held, 6 answered (86%);
-    # mean alliance (38 + 38 + 38 + 16 + 32 + 34) / 6 = 32.7; one pushed alert, R-1's
-    # reliable drop (R-2 sits below the cutoff only twice running: a watch cue, not pushed).
-    row = next(line for line in text.splitlines() if clinic.clinician in line)
-    assert row.split()[1:] == ["2", "7", "6", "86%", "32.7", "1"]
-    assert "R-1" in text and "Please slow down next time" in text
-    assert "R-2" not in text.split("Sessions that raised an alert")[1]
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()
+            if line.strip().startswith((clinic.clinician, second))}
+    # Computed from the seeding above. First clinician: clients R-1 and R-2; 7 sessions,
+    # 6 answered = 86%; alliance (38 + 38 + 38 + 16 + 32 + 34) / 6 = 32.7; R-1's drop opened
+    # one rupture episode, still open (no later session); acknowledged 5 hours after.
+    assert rows[clinic.clinician] == ["2", "7", "86%", "32.7", "1", "0", "0", "5", "h", "00",
+                                      "min"]
+    # Second clinician: one client, 3 of 3 answered, (36 + 36.8 + 36.4) / 3 = 36.4, no rupture.
+    assert rows[second] == ["1", "3", "100%", "36.4", "0", "0", "0", "–"]
+    flowing = _run("pdftotext", "-upw", clinic.passphrase, str(out), "-").stdout
+    attention, rest = (" ".join(part.split()) for part in flowing.split("The rest of the caseload"))
+    assert "R-1" in attention and "open rupture" in attention
+    assert "Please slow down next time" in attention
+    assert "talked it through in session" in attention
+    assert "R-2" in rest and "S-1" in rest and "R-2" not in attention
 
 
 @pytest.mark.parametrize(

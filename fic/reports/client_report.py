@@ -1,0 +1,34 @@
+"""A client progress report for the clinician's file: the whole course of one client."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from fic.crypto import KeyRing
+from fic.errors import NotFound
+from fic.reports.course import client_view
+from fic.reports.labels import labels
+from fic.settings import Settings
+from fic.storage.models import Client, Clinic, Staff, utcnow
+
+
+def progress_context(session: Session, keys: KeyRing, settings: Settings, owner: Staff,
+                     client: Client) -> dict[str, object]:
+    """Only the client's own clinician, or that clinician's supervisor, receives it."""
+    clinician = session.get(Staff, client.clinician_id)
+    if clinician is None or owner.id not in (clinician.id, clinician.supervisor_id):
+        raise NotFound("no such client")
+    clinic = session.get(Clinic, client.clinic_id)
+    assert clinic is not None  # noqa: S101 - foreign key
+    everything = datetime.min.replace(tzinfo=UTC)
+    view = client_view(session, keys, settings, client, everything, utcnow(), clinic.timezone)
+    return {
+        "t": dict(labels(clinic.language)),
+        "lang": clinic.language,
+        "clinic": clinic.name,
+        "owner": owner.email,
+        "generated_on": utcnow().date().isoformat(),
+        "client": view.primitives(),
+    }

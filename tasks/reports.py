@@ -1,0 +1,50 @@
+import uuid
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from fic import jobs
+from fic.delivery.email import DeliveryFailed, Mailer
+from fic.extensions import services
+from fic.reports.render import ReportRenderer
+from fic.services import outbox, reports
+from fic.storage.models import Staff, utcnow
+from tasks.retry import retry_later
+
+# Well below the Redis visibility timeout; a 200-client summary renders in seconds.
+SOFT_LIMIT, HARD_LIMIT = 240, 300
+
+
+@shared_task(name="fic.build_report", bind=True, max_retries=5,
+             soft_time_limit=SOFT_LIMIT, time_limit=HARD_LIMIT)
+def build_report(self, report_id: str) -> None:
+    svc = services()
+    try:
+        reports.build(svc.db, svc.keys, svc.settings, ReportRenderer(), uuid.UUID(report_id))
+    except SoftTimeLimitExceeded:
+        reports.mark_failed(svc.db, uuid.UUID(report_id), "rendering took too long")
+        return
+    try:
+        reports.email_owner(svc.db, svc.keys, svc.settings, Mailer(svc.settings),
+                            uuid.UUID(report_id))
+    except DeliveryFailed as error:
+        retry_later(self, error)
+
+
+@shared_task(name="fic.schedule_reports")
+def schedule_reports() -> None:
+    """Beat: one build job per supervisor whose clinic's report hour is now (idempotent)."""
+    svc = services()
+    jobs_written = []
+    for supervisor_id, period in reports.due_this_hour(svc.db, utcnow()):
+        with svc.db.session() as session:
+            supervisor = session.get(Staff, supervisor_id)
+            report, needed = reports.request_report(session, supervisor, period)
+            if needed:
+                jobs_written.append(outbox.add(session, reports.BUILD, report.id))
+    outbox.flush(svc.db, jobs.publish, jobs_written)
+
+
+@shared_task(name="fic.purge_reports")
+def purge_reports() -> None:
+    reports.purge_expired(services().db, utcnow())
