@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup
 
-from fic import create_app
+from fic import cli_staff, create_app
 from fic.cli_backtest import backtest
+from fic.cli_delivery import COMMANDS as DELIVERY_COMMANDS
 from fic.cli_demo import demo
 from fic.cli_reports import report, reports_group
 from fic.errors import FicError
@@ -135,3 +136,6 @@ cli.add_command(demo)
 cli.add_command(report)
 cli.add_command(reports_group)
 cli.add_command(backtest)
+for _command in DELIVERY_COMMANDS:
+    cli.add_command(_command)
+cli_staff.register(cli, staff_group)

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from fic import jobs
+from fic.cli_staff import staff_hint
 from fic.extensions import services
 from fic.services import demo as demo_service
 from fic.storage.models import utcnow
@@ -32,6 +33,7 @@ def demo(port: int, no_serve: bool) -> None:
         click.echo(
             f"  report passphrase for {demo_service.SUPERVISOR} (shown once): {info.passphrase}"
         )
+    click.echo(staff_hint(svc.settings, demo_service.SUPERVISOR))
     click.echo("")
     click.echo("Open this post-session link on your phone or in a browser:")
     click.echo(f"  {info.link}")
