@@ -12,7 +12,9 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
-TASK_MODULES = ["tasks.evaluation", "tasks.notify", "tasks.links", "tasks.outbox"]
+TASK_MODULES = [
+    "tasks.evaluation", "tasks.notify", "tasks.links", "tasks.outbox", "tasks.reports",
+]  # fmt: skip
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -43,8 +45,12 @@ def celery_init_app(app: Flask) -> Celery:
         },
         broker_connection_retry_on_startup=True,
         imports=TASK_MODULES,
+        # Rendering has its own queue (and worker) so a long report never delays an alert.
+        task_routes={"fic.build_report": {"queue": "reports"}},
         beat_schedule={
             "fic.relay_outbox": {"task": "fic.relay_outbox", "schedule": 30.0},
+            "fic.schedule_reports": {"task": "fic.schedule_reports", "schedule": 900.0},
+            "fic.purge_reports": {"task": "fic.purge_reports", "schedule": 86400.0},
             **_delivery_beat(),
         },
         timezone="UTC",
