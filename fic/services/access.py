@@ -25,7 +25,7 @@ from fic.storage.models_staff import StaffToken
 CLINICAL = frozenset({"clinician", "supervisor"})
 # Page-level capabilities by role; object-level checks follow below.
 CAPABILITIES = {
-    "clinician": frozenset({"caseload", "alerts"}),
+    "clinician": frozenset({"caseload", "alerts", "reports"}),
     "supervisor": frozenset({"caseload", "alerts", "team", "reports"}),
     "admin": frozenset({"admin"}),
 }
@@ -99,10 +99,12 @@ def therapy_session(session: Session, actor: Actor, session_id: uuid.UUID) -> Th
 
 
 def report(session: Session, actor: Actor, report_id: uuid.UUID) -> Report:
-    """A supervision report is its supervisor's alone."""
+    """A report is its owner's alone (a client progress report also needs the client in scope)."""
     found = session.get(Report, report_id)
-    if found is None or actor.role != "supervisor" or found.supervisor_id != actor.staff_id:
+    if found is None or found.supervisor_id != actor.staff_id:
         raise NotFound("no such report")
+    if found.client_id is not None:
+        client(session, actor, found.client_id)
     return found
 
 

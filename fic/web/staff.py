@@ -19,7 +19,8 @@ from fic.reports.render import ReportRenderer
 from fic.services import access, acknowledgements, audit, dashboards
 from fic.services.access import Actor
 from fic.services.reports import build_summary
-from fic.storage.models import Clinic, Report
+from fic.services.reports import content as report_content
+from fic.storage.models import Client, Clinic, Report
 from fic.web.staff_chart import alliance_svg
 from fic.web.staff_session import deny, now, signed_in
 
@@ -171,10 +172,16 @@ def team(actor: Actor):
 def reports(actor: Actor):
     with services().db.session() as session:
         rows = session.scalars(
-            select(Report).where(Report.supervisor_id == actor.staff_id)
+            select(Report).where(Report.supervisor_id == actor.staff_id,
+                                 Report.status.in_(("ready", "building")))
             .order_by(Report.created_at.desc()).limit(100)
         ).all()
-        items = [{"id": r.id, "start": r.period_start, "end": r.period_end - timedelta(days=1),
+        names = dict(session.execute(
+            select(Client.id, Client.client_ref).where(
+                Client.id.in_([r.client_id for r in rows if r.client_id]))).tuples().all())
+        items = [{"id": r.id, "label": r.period_label, "ready": r.status == "ready",
+                  "kind": "Client progress" if r.client_id else "Supervision summary",
+                  "client": names.get(r.client_id), "size": r.size_bytes,
                   "created_at": r.created_at} for r in rows]
         clinic = _clinic(session, actor)
     today = now().date()
@@ -185,8 +192,10 @@ def reports(actor: Actor):
 @bp.post("/reports")
 @signed_in("reports")
 def build_report(actor: Actor):
-    """Build the encrypted summary for a period and download it (a stored copy: issue 5)."""
+    """Build (or fetch, if built already) the supervisor's summary for a period; download it."""
     svc = services()
+    if actor.role != "supervisor":
+        raise NotFound("not available to this role")
     try:
         start = date.fromisoformat(request.form.get("start", ""))
         end = date.fromisoformat(request.form.get("end", ""))
@@ -195,8 +204,8 @@ def build_report(actor: Actor):
     except ValueError:
         return redirect(url_for("staff.reports", bad="period"), code=303)
     try:
-        built = build_summary(svc.db, svc.keys, svc.settings, ReportRenderer(), actor.email, start,
-                              end)
+        built = build_summary(svc.db, svc.keys, svc.settings, ReportRenderer(), actor.email,
+                              start, end)
     except FicError:
         return redirect(url_for("staff.reports", bad="passphrase"), code=303)
     return _pdf(actor, built.id, built.pdf)
@@ -205,18 +214,16 @@ def build_report(actor: Actor):
 @bp.get("/reports/<uuid:report_id>")
 @signed_in("reports")
 def report(actor: Actor, report_id: uuid.UUID):
-    """A report's details; its download rebuilds the same period until issue 5 stores copies."""
+    """Download a stored report: its owner only; the file stays passphrase-encrypted."""
+    svc = services()
     try:
-        with services().db.session() as session:
+        with svc.db.session() as session:
             found = access.report(session, actor, report_id)
-            clinic = _clinic(session, actor)
-            item = {"id": found.id, "start": found.period_start,
-                    "end": found.period_end - timedelta(days=1), "created_at": found.created_at,
-                    "sha256": found.sha256}
+            pdf = report_content(svc.keys, found)
     except NotFound:
         deny(actor, "report", report_id)
         raise
-    return render_template("staff/report.html", actor=actor, clinic=clinic, report=item)
+    return _pdf(actor, report_id, pdf)
 
 
 def _pdf(actor: Actor, report_id: uuid.UUID, pdf: bytes) -> Response:
