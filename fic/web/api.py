@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from datetime import date
+from typing import Annotated, TypeVar
 
 from flask import Blueprint, request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from sqlalchemy.orm import Session
 
 from fic import jobs
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import csrf, services
-from fic.services import clinics, links, outbox
+from fic.services import access, clinics, links, outbox, reports
+from fic.storage import repository
+from fic.storage.models import Clinic, Report
+
+M = TypeVar("M", bound=BaseModel)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -24,6 +38,14 @@ EmailText = Annotated[
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailText | None = None
+
+
+class ReportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    supervisor: EmailText
+    period: str | None = None
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
 
 
 class SessionRequest(BaseModel):
@@ -41,39 +63,70 @@ def _error(status: int, code: str, message: str, fields: dict[str, str] | None =
     return body, status
 
 
+class Unauthorized(Exception):
+    """No API key, or one that is unknown or revoked."""
+
+
+def api_clinic(session: Session) -> Clinic:
+    """The clinic whose API key the caller presented."""
+    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    try:
+        if not key:
+            raise NotFound("missing key")
+        return clinics.clinic_for_api_key(session, key)
+    except NotFound:
+        raise Unauthorized from None
+
+
+def parse_body(model: type[M]) -> M:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidJson
+    return model.model_validate(payload)
+
+
+class InvalidJson(Exception):
+    """The body is not a JSON object."""
+
+
+@bp.errorhandler(Unauthorized)
+def unauthorized(_: Unauthorized):
+    return _error(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer …'.")
+
+
+@bp.errorhandler(InvalidJson)
+def invalid_json(_: InvalidJson):
+    return _error(400, "invalid_json", "The body must be a JSON object.")
+
+
+@bp.errorhandler(ValidationError)
+def invalid_fields(error: ValidationError):
+    return _error(
+        422, "invalid_request", "Some fields are missing or malformed.", _field_errors(error)
+    )
+
+
+@bp.errorhandler(InvalidRequest)
+def invalid_request(error: InvalidRequest):
+    field, _, message = str(error).partition(": ")
+    return _error(422, "invalid_request", str(error), {field: message} if message else None)
+
+
+@bp.errorhandler(NotFound)
+def not_found(_: NotFound):
+    return _error(404, "not_found", "No such object in your clinic.")
+
+
 @bp.post("/sessions")
 def create_session():
     svc = services()
-    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return _error(400, "invalid_json", "The body must be a JSON object.")
-    try:
-        body = SessionRequest.model_validate(payload)
-    except ValidationError as error:
-        return _error(
-            422, "invalid_request", "Some fields are missing or malformed.", _field_errors(error)
-        )
-    try:
-        with svc.db.session() as session:
-            if not key:
-                raise NotFound("missing key")
-            clinic = clinics.clinic_for_api_key(session, key)
-            created = links.record_session(
-                session,
-                svc.settings,
-                svc.keys,
-                clinic,
-                body.client_ref,
-                body.clinician,
-                body.held_at,
-                body.contact.email if body.contact else None,
-            )
-    except NotFound:
-        return _error(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer …'.")
-    except InvalidRequest as error:
-        field, _, message = str(error).partition(": ")
-        return _error(422, "invalid_request", str(error), {field: message} if message else None)
+    body = parse_body(SessionRequest)
+    with svc.db.session() as session:
+        clinic = api_clinic(session)
+        created = links.record_session(
+            session, svc.settings, svc.keys, clinic, body.client_ref, body.clinician,
+            body.held_at, body.contact.email if body.contact else None,
+        )  # fmt: skip
     outbox.flush(svc.db, jobs.publish, created.outbox_ids)
     link = created.link
     return {
@@ -81,6 +134,51 @@ def create_session():
         "feedback_url": link.url,
         "expires_at": link.expires_at.isoformat(),
     }, 201
+
+
+@bp.post("/reports")
+def request_report():
+    """Ask for a supervisor's summary (`period` "2026-W47", or `from` and `to`); 202 while built."""
+    svc = services()
+    body = parse_body(ReportRequest)
+    period = (
+        reports.Period.parse(body.period)
+        if body.period
+        else reports.Period.between(body.from_, body.to)
+        if body.from_ and body.to
+        else None
+    )
+    if period is None:
+        raise InvalidRequest("period: give an ISO week, or from and to")
+    with svc.db.session() as session:
+        clinic = api_clinic(session)
+        try:
+            supervisor = repository.staff_by_email(session, body.supervisor, clinic.id)
+        except NotFound:
+            raise InvalidRequest("supervisor: no supervisor with that email here") from None
+        report, needed = reports.request_report(session, supervisor, period)
+        job = outbox.add(session, reports.BUILD, report.id) if needed else None
+        answer = _report_json(report)
+    if job is not None:
+        outbox.flush(svc.db, jobs.publish, [job])
+    return answer, 202 if needed else 200
+
+
+@bp.get("/reports/<uuid:report_id>")
+def show_report(report_id: uuid.UUID):
+    with services().db.session() as session:
+        return _report_json(access.api_report(session, api_clinic(session).id, report_id))
+
+
+def _report_json(report: Report) -> dict[str, object]:
+    return {
+        "id": str(report.id),
+        "kind": report.kind,
+        "status": report.status,
+        "period": report.period_label,
+        "created_at": report.created_at.isoformat(),
+        "size_bytes": report.size_bytes,
+    }
 
 
 def _field_errors(error: ValidationError) -> dict[str, str]:
