@@ -76,19 +76,28 @@ def staff_group() -> None:
 @click.option("--role", required=True, type=click.Choice(clinics.ROLES))
 @click.option("--supervisor", "supervisor_email")
 def staff_add(clinic_name: str, email: str, role: str, supervisor_email: str | None) -> None:
+    """Add a staff member; a supervisor's report passphrase is generated now and shown once."""
+    svc = services()
+    passphrase = None
     try:
-        with services().db.session() as session:
+        with svc.db.session() as session:
             clinic = repository.clinic_named(session, clinic_name)
             staff = clinics.add_staff(session, clinic, email, role, supervisor_email)
+            if role == "supervisor":
+                passphrase = clinics.set_report_passphrase(session, svc.keys, staff)
     except FicError as error:
         _fail(error)
     click.echo(f"added {staff.role} {staff.email}")
+    if passphrase:
+        click.echo("Report passphrase (shown once; give it to the supervisor in person, "
+                   "rotate with `fic staff passphrase`):")
+        click.echo(passphrase)
 
 
 @staff_group.command("passphrase")
 @click.argument("email")
 def staff_passphrase(email: str) -> None:
-    """Generate (or rotate) a supervisor's report passphrase and show it once."""
+    """Generate (or rotate) a report passphrase and show it once; older reports keep the old."""
     svc = services()
     try:
         with svc.db.session() as session:

@@ -39,8 +39,9 @@ def _db(tmp_path):
 def test_an_administrator_sets_up_a_clinic_from_the_command_line(run, tmp_path):
     assert "up to date" in run("init")
     run("clinic", "create", "North Clinic", "--timezone", "Europe/Berlin")
-    run("staff", "add", "--clinic", "North Clinic", "--email", "Sup@North.test",
-        "--role", "supervisor")
+    enrolled = run("staff", "add", "--clinic", "North Clinic", "--email", "Sup@North.test",
+                   "--role", "supervisor").splitlines()[-1]
+    assert len(enrolled) >= 20
     run("staff", "add", "--clinic", "North Clinic", "--email", "cl@north.test",
         "--role", "clinician", "--supervisor", "sup@north.test")
     key = run("apikey", "create", "--clinic", "North Clinic").splitlines()[-1]
@@ -53,6 +54,7 @@ def test_an_administrator_sets_up_a_clinic_from_the_command_line(run, tmp_path):
     assert staff["cl@north.test"].supervisor_id == staff["sup@north.test"].id
     assert key not in stored_keys and len(stored_keys) == 1
     assert passphrase.encode() not in staff["sup@north.test"].report_passphrase_ct
+    assert passphrase != enrolled, "rotation gives a new passphrase"
 
 
 def test_mistakes_get_a_clear_error_and_change_nothing(run):
