@@ -7,6 +7,7 @@ import secrets
 import uuid
 
 import click
+from flask.cli import AppGroup, with_appcontext
 
 from fic.errors import FicError
 from fic.extensions import services
@@ -21,7 +22,7 @@ def _fail(error: FicError) -> None:
     raise click.ClickException(str(error))
 
 
-@click.group("alert")
+@click.group("alert", cls=AppGroup)
 def alert_group() -> None:
     """Alerts: acknowledge and record the repair."""
 
@@ -44,7 +45,7 @@ def alert_ack(alert_id: uuid.UUID, staff_email: str, action: str, note: str | No
     click.echo(f"alert {alert_id} acknowledged: {shown[0]} at {shown[1]}")
 
 
-@click.group("delivery")
+@click.group("delivery", cls=AppGroup)
 def delivery_group() -> None:
     """A clinic's delivery settings: links, reminders, quiet hours, routing, crisis text."""
 
@@ -84,7 +85,7 @@ def delivery_set(clinic_name: str, assignments: tuple[str, ...]) -> None:
     click.echo(f"updated {', '.join(sorted(changes))}")
 
 
-@click.group("webhook")
+@click.group("webhook", cls=AppGroup)
 def webhook_group() -> None:
     """Signed webhooks for a clinic's EHR or chat tool."""
 
@@ -111,6 +112,7 @@ def webhook_add(clinic_name: str, url: str) -> None:
 
 
 @click.command("deliveries")
+@with_appcontext
 @click.option("--clinic", "clinic_name", required=True)
 @click.option("--status", type=click.Choice(deliveries.STATUSES), default=None)
 def deliveries_log(clinic_name: str, status: str | None) -> None:

@@ -73,18 +73,18 @@ def _session_in(session: Session, clinic: Clinic, session_id: uuid.UUID) -> Ther
 
 
 @bp.errorhandler(PermissionError)
-def _unauthorized(_error: Exception):
+def _unauthorized(_raised: Exception):
     return _error(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer …'.")
 
 
 @bp.errorhandler(NotFound)
-def _not_found(_error: Exception):
+def _not_found(_raised: Exception):
     return _error(404, "not_found", "No such object.")
 
 
 @bp.errorhandler(InvalidRequest)
-def _invalid(error: Exception):
-    return _error(422, "invalid_request", str(error))
+def _invalid(raised: Exception):
+    return _error(422, "invalid_request", str(raised))
 
 
 @bp.post("/alerts/<uuid:alert_id>/ack")
