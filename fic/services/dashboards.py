@@ -114,7 +114,7 @@ def caseload(session: Session, actor: Actor, now: datetime) -> list[CaseloadRow]
     ids = [c.id for c in clients]
     if not ids:
         return []
-    emails = dict(session.execute(select(Staff.id, Staff.email)).tuples().all())
+    emails = dict(session.execute(select(Staff.id, Staff.email)).all())
     history: dict[uuid.UUID, list[tuple[TherapySession, Response | None]]] = defaultdict(list)
     for therapy, response in session.execute(
         select(TherapySession, Response)
@@ -122,7 +122,7 @@ def caseload(session: Session, actor: Actor, now: datetime) -> list[CaseloadRow]
         .options(selectinload(Response.answers))
         .where(TherapySession.client_id.in_(ids))
         .order_by(TherapySession.held_at, TherapySession.created_at)
-    ).tuples():
+    ):
         history[therapy.client_id].append((therapy, response))
     open_alerts: dict[uuid.UUID, int] = defaultdict(int)
     for client_id in session.scalars(
@@ -271,7 +271,7 @@ def inbox(session: Session, actor: Actor, done: bool) -> list[dict[str, object]]
         query = query.where(Alert.acknowledged_at.is_(None)).order_by(Alert.created_at)
     order = {"urgent": 0, "escalation": 1, "rupture": 2, "low_alliance": 3}
     rows = []
-    for alert, ref in session.execute(query).tuples():
+    for alert, ref in session.execute(query):
         summary = alert_summary(session, alert)
         summary["client_ref"] = ref
         summary["client_id"] = alert.client_id

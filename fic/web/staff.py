@@ -178,7 +178,7 @@ def reports(actor: Actor):
         ).all()
         names = dict(session.execute(
             select(Client.id, Client.client_ref).where(
-                Client.id.in_([r.client_id for r in rows if r.client_id]))).tuples().all())
+                Client.id.in_([r.client_id for r in rows if r.client_id]))).all())
         items = [{"id": r.id, "label": r.period_label, "ready": r.status == "ready",
                   "kind": "Client progress" if r.client_id else "Supervision summary",
                   "client": names.get(r.client_id), "size": r.size_bytes,

@@ -230,7 +230,7 @@ def audit_trail(actor: Actor):
     action = args.get("action") if args.get("action") in audit.ACTIONS else None
     with services().db.session() as session:
         people = dict(session.execute(select(Staff.email, Staff.id)
-                                      .where(Staff.clinic_id == actor.clinic_id)).tuples().all())
+                                      .where(Staff.clinic_id == actor.clinic_id)).all())
         actor_id = people.get(args.get("who", "").strip().lower())
         since = _day(args.get("from"))
         until = _day(args.get("to"))
