@@ -51,6 +51,17 @@ RULE_TEXT = {
     "R7": "not repaired in time, or the client is not improving",
     "S1": "the client's comment contains words about risk or safety",
 }
+RULE_SHORT = {
+    "R1": "below the cutoff", "R2": "reliable drop", "R3": "below the client's usual level",
+    "R4": "slow decline", "R5": "client reported tension", "R6": "repair",
+    "R7": "not repaired in time", "S1": "safety words in a comment",
+}
+EPISODE_TEXT = {
+    "open": "open: not repaired yet",
+    "repaired": "repaired: the alliance came back",
+    "escalated": "escalated to the supervisor: not repaired in time",
+    "closed": "closed",
+}
 ACTION_TEXT = {
     "talked_in_session": "Talked it through in session",
     "adjusted_approach": "Adjusted my approach",
@@ -126,7 +137,8 @@ def caseload(session: Session, actor: Actor, now: datetime) -> list[CaseloadRow]
         history[therapy.client_id].append((therapy, response))
     open_alerts: dict[uuid.UUID, int] = defaultdict(int)
     for client_id in session.scalars(
-        select(Alert.client_id).where(Alert.client_id.in_(ids), Alert.acknowledged_at.is_(None))
+        select(Alert.client_id).where(Alert.client_id.in_(ids), Alert.acknowledged_at.is_(None),
+                                      Alert.level != "watch")
     ):
         open_alerts[client_id] += 1
     waiting = _awaiting(session, ids, now)
@@ -235,7 +247,8 @@ def episodes(session: Session, client_id: uuid.UUID) -> list[dict[str, object]]:
             "state": e.state,
             "opened": numbers.get(e.opened_session_id),
             "closed": numbers.get(e.closed_session_id) if e.closed_session_id else None,
-            "rules": ", ".join(e.rules or []),
+            "state_text": EPISODE_TEXT.get(e.state, e.state),
+            "rules": "; ".join(RULE_SHORT.get(r, r) for r in (e.rules or [])),
         }
         for e in session.scalars(
             select(Episode).where(Episode.client_id == client_id).order_by(Episode.number)
@@ -261,7 +274,10 @@ def alert_summary(session: Session, alert: Alert) -> dict[str, object]:
 def inbox(session: Session, actor: Actor, done: bool) -> list[dict[str, object]]:
     """Open alerts (most urgent first) or the acknowledged ones (newest first)."""
     scope = clients_in_scope(actor).with_only_columns(Client.id)
-    query = select(Alert, Client.client_ref).join(Client, Client.id == Alert.client_id).where(
+    query = select(Alert, Client.client_ref, TherapySession.held_at).join(
+        Client, Client.id == Alert.client_id).join(
+        Response, Response.id == Alert.response_id).join(
+        TherapySession, TherapySession.id == Response.session_id).where(
         Alert.client_id.in_(scope), Alert.level != "watch"
     )
     if done:
@@ -271,9 +287,10 @@ def inbox(session: Session, actor: Actor, done: bool) -> list[dict[str, object]]
         query = query.where(Alert.acknowledged_at.is_(None)).order_by(Alert.created_at)
     order = {"urgent": 0, "escalation": 1, "rupture": 2, "low_alliance": 3}
     rows = []
-    for alert, ref in session.execute(query):
+    for alert, ref, held_at in session.execute(query):
         summary = alert_summary(session, alert)
         summary["client_ref"] = ref
+        summary["held_at"] = held_at
         summary["client_id"] = alert.client_id
         rows.append(summary)
     if not done:
