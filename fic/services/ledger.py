@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from fic.storage.db import Database
 from fic.storage.models_delivery import Delivery, DeliveryAttempt
@@ -46,8 +48,7 @@ class Spec:
 
 
 def claim(db: Database, spec: Spec, now: datetime, lease: timedelta) -> Claim | str:
-    """The right to call the provider now, or DONE / LATER."""
-    _ensure_row(db, spec, now)
+    """The right to call the provider now, or DONE / LATER. One transaction when new."""
     with db.session() as session:
         row = session.execute(
             update(Delivery)
@@ -64,14 +65,23 @@ def claim(db: Database, spec: Spec, now: datetime, lease: timedelta) -> Claim | 
             .values(status="sending", attempts=Delivery.attempts + 1, claimed_until=now + lease)
             .returning(Delivery.id, Delivery.attempts)
         ).first()
-        if row is None:
+        if row is not None:
+            delivery_id, number = row.id, row.attempts
+        else:
             status = session.scalar(select(Delivery.status).where(Delivery.key == spec.key))
-            return DONE if status in ("sent", "dead") else LATER
+            if status is not None:
+                return DONE if status in ("sent", "dead") else LATER
+            delivery_id, number = uuid.uuid4(), 1
+            try:
+                with session.begin_nested():
+                    session.add(_new_row(spec, delivery_id, "sending", now, now + lease))
+            except IntegrityError:
+                return LATER  # a concurrent task claimed it this instant
         attempt = DeliveryAttempt(
-            id=uuid.uuid4(), delivery_id=row.id, number=row.attempts, started_at=now
+            id=uuid.uuid4(), delivery_id=delivery_id, number=number, started_at=now
         )
         session.add(attempt)
-        return Claim(row.id, attempt.id, row.attempts)
+        return Claim(delivery_id, attempt.id, number)
 
 
 def finish(
@@ -82,8 +92,12 @@ def finish(
     status_code: int | None = None,
     retry_after: timedelta | None = None,
     max_attempts: int = 8,
+    on_sent: Callable[[Session], None] | None = None,
 ) -> None:
-    """Record the attempt's outcome; on failure schedule the next try or give up."""
+    """Record the attempt's outcome; on failure schedule the next try or give up.
+
+    `on_sent` runs in the same transaction when the message went out (one commit).
+    """
     with db.session() as session:
         attempt = session.get(DeliveryAttempt, held.attempt_id)
         row = session.get(Delivery, held.delivery_id)
@@ -92,6 +106,8 @@ def finish(
         attempt.ok, attempt.error = error is None, (error or None) and error[:200]
         if error is None:
             row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, None, None
+            if on_sent is not None:
+                on_sent(session)
             return
         row.last_error = error[:200]
         if held.number >= max_attempts or retry_after is None:
@@ -144,18 +160,22 @@ def _ensure_row(db: Database, spec: Spec, now: datetime) -> None:
             return
         try:
             with session.begin_nested():
-                session.add(
-                    Delivery(
-                        id=uuid.uuid4(),
-                        key=spec.key,
-                        clinic_id=spec.clinic_id,
-                        kind=spec.kind,
-                        channel=spec.channel,
-                        subject_id=spec.subject_id,
-                        status="pending",
-                        attempts=0,
-                        created_at=now,
-                    )
-                )
+                session.add(_new_row(spec, uuid.uuid4(), "pending", now, None))
         except IntegrityError:
-            pass  # a concurrent task wrote it first; the claim below settles who sends
+            pass  # a concurrent task wrote it first
+
+
+def _new_row(spec: Spec, delivery_id: uuid.UUID, status: str, now: datetime,
+             claimed_until: datetime | None) -> Delivery:
+    return Delivery(
+        id=delivery_id,
+        key=spec.key,
+        clinic_id=spec.clinic_id,
+        kind=spec.kind,
+        channel=spec.channel,
+        subject_id=spec.subject_id,
+        status=status,
+        attempts=1 if status == "sending" else 0,
+        claimed_until=claimed_until,
+        created_at=now,
+    )

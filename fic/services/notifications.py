@@ -227,11 +227,16 @@ def _send_one(db: Database, senders: Senders, message: Message, recipient: Recip
     except DeliveryFailed as failure:
         error = str(failure)
     done = max(now, utcnow())  # an injected clock may run ahead of the real one
+    on_sent = None
+    if message.kind == "alert" and recipient.staff_id is not None:
+        staff_id = recipient.staff_id
+
+        def on_sent(session: Session) -> None:
+            _record_notification(session, message.alert_id, staff_id, held.number, done)
+
     ledger.finish(db, held, done, error, status,
                   retry_after=senders.config.backoff(held.number),
-                  max_attempts=senders.config.max_attempts)
-    if error is None and message.kind == "alert" and recipient.staff_id is not None:
-        _record_notification(db, message.alert_id, recipient.staff_id, held.number, done)
+                  max_attempts=senders.config.max_attempts, on_sent=on_sent)
     return "sent" if error is None else "failed"
 
 
@@ -258,15 +263,14 @@ def _webhook(db: Database, senders: Senders, message: Message, recipient: Recipi
     return webhooks.send(url, secret, delivery_id, body, senders.config.http_timeout).status
 
 
-def _record_notification(db: Database, alert_id: uuid.UUID, staff_id: uuid.UUID, attempts: int,
-                         now: datetime) -> None:
+def _record_notification(session: Session, alert_id: uuid.UUID, staff_id: uuid.UUID,
+                         attempts: int, now: datetime) -> None:
     """Keep the core `notification` table (who was told, when) in step with the ledger."""
-    with db.session() as session:
-        row = session.scalar(select(Notification).where(
-            Notification.alert_id == alert_id, Notification.staff_id == staff_id,
-            Notification.channel == "email"))
-        if row is None:
-            row = Notification(id=uuid.uuid4(), alert_id=alert_id, staff_id=staff_id,
-                               channel="email")
-            session.add(row)
-        row.status, row.attempts, row.sent_at = "sent", attempts, now
+    row = session.scalar(select(Notification).where(
+        Notification.alert_id == alert_id, Notification.staff_id == staff_id,
+        Notification.channel == "email"))
+    if row is None:
+        row = Notification(id=uuid.uuid4(), alert_id=alert_id, staff_id=staff_id,
+                           channel="email")
+        session.add(row)
+    row.status, row.attempts, row.sent_at = "sent", attempts, now
