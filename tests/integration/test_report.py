@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
 import dataclasses
+import http.server
 import io
 import logging
 import subprocess
@@ -20,8 +20,7 @@ from fic.cli import cli
 from fic.services import clinics
 from fic.services.acknowledgements import acknowledge
 from fic.storage import repository
-from fic.storage.models import Alert, Staff
-from fic.storage.models import utcnow
+from fic.storage.models import Alert, Staff, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 
 
