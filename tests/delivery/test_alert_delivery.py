@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -106,3 +108,16 @@ def test_routing_sends_urgent_alerts_to_the_on_call_address_and_low_alliance_to_
     notifications.notify_alert(svc.db, _senders(sqlite_app), other.alert_id)
     mail.wait_for(4)
     assert mail.messages[-1]["To"] == other.clinic.clinician and len(mail.messages) == 4
+
+
+def test_the_verification_code_in_the_readme_accepts_fics_signature_and_nothing_else():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    snippet = readme.split("## Deliveries")[1].split("```python")[1].split("```")[0]
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)  # noqa: S102 - our own README, run as an integrator would
+    verify = namespace["verify"]
+    body = b'{"alert_id":"x","level":"urgent"}'
+    header = webhooks.sign(SECRET, int(time.time()), body)
+    assert verify(SECRET, header, body)
+    assert not verify(SECRET, header, body.replace(b"urgent", b"watch"))
+    assert not verify(SECRET, webhooks.sign(SECRET, int(time.time()) - 900, body), body)
