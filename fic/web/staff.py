@@ -21,7 +21,7 @@ from fic.services.access import Actor
 from fic.services.reports import build_summary
 from fic.services.reports import content as report_content
 from fic.storage.models import Client, Clinic, Report
-from fic.web.staff_chart import alliance_svg
+from fic.web.staff_chart import alliance_chart, wellbeing_chart
 from fic.web.staff_session import deny, now, signed_in
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -78,10 +78,10 @@ def client_course(actor: Actor, client_id: uuid.UUID):
         deny(actor, "client", client_id)
         raise
     totals = [r.measures[0].total if r.measures else None for r in rows]
-    first = next((r.measures[0] for r in rows if r.measures), None)
-    chart = alliance_svg(totals, first.total_max, first.cutoff) if first and len(rows) else None
+    chart = alliance_chart(rows, episodes) if any(t is not None for t in totals) else None
     return render_template("staff/course.html", actor=actor, clinic=clinic, ref=ref, rows=rows,
-                           episodes=episodes, chart=chart, totals=totals)
+                           episodes=episodes, chart=chart, totals=totals,
+                           wellbeing=wellbeing_chart(rows))
 
 
 @bp.get("/alerts")
