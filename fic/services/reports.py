@@ -205,23 +205,3 @@ def purge_expired(db: Database, now: datetime) -> int:
 def _kind_text(kind: str) -> str:
     return "supervision summary" if kind == SUMMARY else "client progress report"
 
-
-@dataclass(frozen=True)
-class BuiltReport:
-    id: uuid.UUID
-    pdf: bytes
-
-
-def build_summary(db: Database, keys: KeyRing, settings: Settings, renderer: ReportRenderer,
-                  supervisor_email: str, start: date, end: date) -> BuiltReport:
-    """One supervisor's summary for [start, end], built once and then served from storage."""
-    with db.session() as session:
-        supervisor = session.scalar(select(Staff).where(Staff.email == supervisor_email))
-        if supervisor is None:
-            raise NotFound("no staff member with that email")
-        row, needed = request_report(session, supervisor, Period.between(start, end))
-        report_id = row.id
-    if needed:
-        build(db, keys, settings, renderer, report_id)
-    with db.session() as session:
-        return BuiltReport(report_id, content(keys, session.get(Report, report_id)))

@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from fic import jobs
 from fic.errors import FicError, InvalidRequest, NotFound
 from fic.extensions import services
-from fic.reports.render import ReportRenderer
-from fic.services import access, acknowledgements, audit, dashboards
+from fic.services import access, acknowledgements, audit, dashboards, outbox
+from fic.services import clinics as clinic_services
+from fic.services import reports as report_service
 from fic.services.access import Actor
-from fic.services.reports import build_summary
-from fic.services.reports import content as report_content
-from fic.storage.models import Client, Clinic, Report
+from fic.storage.models import Client, Clinic, Report, Staff
 from fic.web.staff_chart import alliance_chart, wellbeing_chart
 from fic.web.staff_session import deny, now, signed_in
 
@@ -192,7 +192,7 @@ def reports(actor: Actor):
 @bp.post("/reports")
 @signed_in("reports")
 def build_report(actor: Actor):
-    """Build (or fetch, if built already) the supervisor's summary for a period; download it."""
+    """Ask for the supervisor's summary for a period; it is built on the reports queue."""
     svc = services()
     if actor.role != "supervisor":
         raise NotFound("not available to this role")
@@ -204,11 +204,17 @@ def build_report(actor: Actor):
     except ValueError:
         return redirect(url_for("staff.reports", bad="period"), code=303)
     try:
-        built = build_summary(svc.db, svc.keys, svc.settings, ReportRenderer(), actor.email,
-                              start, end)
+        with svc.db.session() as session:
+            owner = session.get(Staff, actor.staff_id)
+            clinic_services.report_passphrase(svc.keys, owner)
+            row, needed = report_service.request_report(
+                session, owner, report_service.Period.between(start, end))
+            job = outbox.add(session, report_service.BUILD, row.id) if needed else None
     except FicError:
         return redirect(url_for("staff.reports", bad="passphrase"), code=303)
-    return _pdf(actor, built.id, built.pdf)
+    if job is not None:
+        outbox.flush(svc.db, jobs.publish, [job])
+    return redirect(url_for("staff.reports"), code=303)
 
 
 @bp.get("/reports/<uuid:report_id>")
@@ -219,16 +225,12 @@ def report(actor: Actor, report_id: uuid.UUID):
     try:
         with svc.db.session() as session:
             found = access.report(session, actor, report_id)
-            pdf = report_content(svc.keys, found)
+            pdf, file_name = report_service.content(svc.keys, found), found.file_name
     except NotFound:
         deny(actor, "report", report_id)
         raise
-    return _pdf(actor, report_id, pdf)
-
-
-def _pdf(actor: Actor, report_id: uuid.UUID, pdf: bytes) -> Response:
-    audit.write(services().db, "report_downloaded", actor_id=actor.staff_id,
+    audit.write(svc.db, "report_downloaded", actor_id=actor.staff_id,
                 clinic_id=actor.clinic_id, object_type="report", object_id=report_id, at=now())
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="fic-{report_id}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
