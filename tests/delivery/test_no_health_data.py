@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from fic.services.notifications import webhook_secret_binding
@@ -40,5 +41,6 @@ def test_an_urgent_alert_leaves_no_health_data_in_emails_webhooks_or_logs(sqlite
     # Every logger but the test SMTP server's own (it stands for the outside world).
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "mail.log")
     for text in [*outgoing, logged]:
-        for canary in (CLIENT_REF, CONTACT, "canary", "end my life", "3.7", "37"):
+        for canary in (CLIENT_REF, CONTACT, "canary", "end my life"):
             assert canary not in text, canary
+        assert not re.search(r"\b(3\.7|37|14\.8|148)\b", text), "no score"
