@@ -99,6 +99,17 @@ def app(tmp_path: Path, mail: MailCatcher, database_url: str):
 
 
 @pytest.fixture
+def worker_app(tmp_path: Path, mail: MailCatcher, postgres_url: str, redis_url: str):
+    """Production mode: PostgreSQL, Redis as the broker; start a worker with start_worker."""
+    flask_app = create_app(make_settings(tmp_path / "instance", mail,
+                                         database_url=postgres_url, redis_url=redis_url))
+    flask_app.extensions["fic"].db.upgrade()
+    flask_app.extensions["celery"].loader.import_default_modules()
+    yield flask_app
+    flask_app.extensions["fic"].db.dispose()
+
+
+@pytest.fixture
 def sqlite_app(tmp_path: Path, mail: MailCatcher):
     flask_app = create_app(make_settings(tmp_path / "instance", mail))
     flask_app.extensions["fic"].db.upgrade()

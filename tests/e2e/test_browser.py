@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from fic.storage.models import Answer, Response, utcnow
+from tests.e2e.conftest import ARTIFACTS, PHONE, serve
 from tests.flows import new_session, path_of, set_up_clinic
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def served(sqlite_app):
-    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield sqlite_app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    base, stop = serve(sqlite_app)
+    yield sqlite_app, base
+    stop()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])

@@ -12,9 +12,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import select
 
-from fic import create_app
 from fic.storage.models import Alert, Notification, utcnow
-from tests.conftest import make_settings
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 
 CLIENT_REF = "CANARY-REF-4711"
@@ -87,13 +85,10 @@ class RedisRecorder:
 
 
 def test_the_loop_runs_on_postgres_redis_and_a_real_worker_without_health_data_in_redis(
-    tmp_path, mail, postgres_url, redis_url
+    worker_app, mail, redis_url
 ):
-    app = create_app(make_settings(tmp_path / "instance", mail, database_url=postgres_url,
-                                   redis_url=redis_url))
-    app.extensions["fic"].db.upgrade()
+    app = worker_app
     celery_app = app.extensions["celery"]
-    celery_app.loader.import_default_modules()
     clinic = set_up_clinic(app)
     with RedisRecorder(redis_url) as recorder, start_worker(
         celery_app, pool="threads", concurrency=2, perform_ping_check=False
@@ -112,7 +107,6 @@ def test_the_loop_runs_on_postgres_redis_and_a_real_worker_without_health_data_i
         assert address not in traffic
     keys_and_values = _dump(redis.Redis.from_url(redis_url))
     assert CLIENT_REF not in keys_and_values and "canary" not in keys_and_values
-    app.extensions["fic"].db.dispose()
 
 
 def _dump(client: redis.Redis) -> str:

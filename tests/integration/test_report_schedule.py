@@ -9,10 +9,8 @@ from zoneinfo import ZoneInfo
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select
 
-from fic import create_app
 from fic.services import reports
 from fic.storage.models import Clinic, Report, utcnow
-from tests.conftest import make_settings
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 
 
@@ -28,14 +26,9 @@ def _reports(app) -> list[Report]:
         return list(session.scalars(select(Report)))
 
 
-def test_the_weekly_fan_out_builds_each_report_once_when_beat_fires_twice(
-    tmp_path, mail, postgres_url, redis_url
-):
-    app = create_app(make_settings(tmp_path / "instance", mail, database_url=postgres_url,
-                                   redis_url=redis_url))
-    app.extensions["fic"].db.upgrade()
+def test_the_weekly_fan_out_builds_each_report_once_when_beat_fires_twice(worker_app, mail):
+    app = worker_app
     celery_app = app.extensions["celery"]
-    celery_app.loader.import_default_modules()
     clinic = set_up_clinic(app)
     local_now = utcnow().astimezone(ZoneInfo("Europe/Berlin"))
     with app.extensions["fic"].db.session() as session:
@@ -57,7 +50,6 @@ def test_the_weekly_fan_out_builds_each_report_once_when_beat_fires_twice(
     text = message.get_content()
     assert f"/staff/reports/{built[0].id}" in text
     assert clinic.passphrase not in text and not list(message.iter_attachments())
-    app.extensions["fic"].db.dispose()
 
 
 def test_a_clinic_that_opts_in_gets_the_encrypted_pdf_attached(sqlite_app, mail):
