@@ -14,6 +14,7 @@ from fic import cli_staff, create_app
 from fic.cli_backtest import backtest
 from fic.cli_delivery import COMMANDS as DELIVERY_COMMANDS
 from fic.cli_demo import demo
+from fic.cli_keys import client_group, keys_group
 from fic.cli_reports import report, reports_group
 from fic.errors import FicError
 from fic.extensions import services
@@ -145,6 +146,8 @@ cli.add_command(demo)
 cli.add_command(report)
 cli.add_command(reports_group)
 cli.add_command(backtest)
+cli.add_command(keys_group)
+cli.add_command(client_group)
 for _command in DELIVERY_COMMANDS:
     cli.add_command(_command)
 cli_staff.register(cli, staff_group)

@@ -108,6 +108,10 @@ class KeyRing:
         kid, _, rest = blob.partition(b":")
         return _open(self._kek(kid.decode()), rest, aad)
 
+    def is_current(self, blob: bytes) -> bool:
+        """Whether a blob from seal_bytes/seal_direct is sealed under the current key."""
+        return blob.startswith(self.current.encode() + b":")
+
 
 def _seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     nonce = secrets.token_bytes(_NONCE)
