@@ -190,10 +190,8 @@ def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, chan
                FeedbackLink.delivered_at.is_(None), FeedbackLink.expires_at > now)
         .values(expires_at=now)
     )
-    lifetime = senders.settings.model_copy(
-        update={"link_lifetime_hours": policy.link_lifetime_hours}
-    )
-    issued = links.issue_link(session, lifetime, session_id, channel)
+    issued = links.issue_link(session, senders.settings, session_id, channel,
+                              timedelta(hours=policy.link_lifetime_hours))
     if expires_at is not None:  # a reminder never extends the first link's lifetime
         if expires_at <= now:
             return None

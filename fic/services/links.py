@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, new_token, sha256_hex
 from fic.errors import InvalidRequest, LinkUnavailable, NotFound
-from fic.services import outbox, vault
+from fic.services import delivery_settings, outbox, vault
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import Client, Clinic, FeedbackLink, TherapySession, utcnow
@@ -80,15 +80,18 @@ def record_session(
         outbox_ids = (outbox.add(session, DELIVER_LINK, therapy.id),)
     session.add(therapy)
     session.flush()  # the link row refers to the session (no ORM relationship orders them)
-    link = issue_link(session, settings, therapy.id, "api")
+    hours = delivery_settings.policy_for(session, clinic.id).link_lifetime_hours
+    link = issue_link(session, settings, therapy.id, "api", timedelta(hours=hours))
     return NewSession(link, outbox_ids)
 
 
 def issue_link(
-    session: Session, settings: Settings, session_id: uuid.UUID, channel: str
+    session: Session, settings: Settings, session_id: uuid.UUID, channel: str,
+    lifetime: timedelta | None = None,
 ) -> IssuedLink:
+    """A new token for this session; it works for `lifetime` (default: the settings')."""
     token = new_token()
-    expires_at = utcnow() + settings.link_lifetime
+    expires_at = utcnow() + (lifetime or settings.link_lifetime)
     session.add(
         FeedbackLink(
             id=uuid.uuid4(),

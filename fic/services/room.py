@@ -37,8 +37,7 @@ class InRoom:
 
 def open_in_room(session: Session, settings: Settings, session_id: uuid.UUID, now: datetime,
                  minutes: int = 60) -> InRoom:
-    short = settings.model_copy(update={"link_lifetime_hours": 1})
-    issued = links.issue_link(session, short, session_id, "room")
+    issued = links.issue_link(session, settings, session_id, "room", timedelta(hours=1))
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     expires_at = now + timedelta(minutes=minutes)
     session.add(RoomCode(id=uuid.uuid4(), session_id=session_id, code_hash=sha256_hex(code),
@@ -61,5 +60,4 @@ def redeem(session: Session, settings: Settings, typed: str, now: datetime) -> s
     )
     if session_id is None:
         raise LinkUnavailable("link unavailable")
-    short = settings.model_copy(update={"link_lifetime_hours": 1})
-    return links.issue_link(session, short, session_id, "room").url
+    return links.issue_link(session, settings, session_id, "room", timedelta(hours=1)).url

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
+from fic.services import delivery_settings
+from fic.storage import repository
 from fic.storage.models import FeedbackLink, Outbox, TherapySession, utcnow
 from tests.flows import new_session, path_of, set_up_clinic
 
@@ -106,3 +110,13 @@ def test_a_client_seen_again_keeps_one_record(sqlite_app):
     with sqlite_app.extensions["fic"].db.session() as session:
         clients = {s.client_id for s in session.scalars(select(TherapySession))}
     assert len(clients) == 1
+
+
+def test_the_link_works_as_long_as_the_clinic_says(sqlite_app):
+    clinic = set_up_clinic(sqlite_app)
+    with sqlite_app.extensions["fic"].db.session() as session:
+        clinic_id = repository.clinic_named(session, clinic.name).id
+        delivery_settings.update(session, clinic_id, link_lifetime_hours=24)
+    body = new_session(sqlite_app.test_client(), clinic, "C-8", utcnow())
+    lifetime = datetime.fromisoformat(body["expires_at"]) - utcnow()
+    assert timedelta(hours=23, minutes=59) < lifetime <= timedelta(hours=24)
