@@ -80,7 +80,7 @@ def client_course(actor: Actor, client_id: uuid.UUID):
     totals = [r.measures[0].total if r.measures else None for r in rows]
     chart = alliance_chart(rows, episodes) if any(t is not None for t in totals) else None
     return render_template("staff/course.html", actor=actor, clinic=clinic, ref=ref, rows=rows,
-                           episodes=episodes, chart=chart, totals=totals,
+                           episodes=episodes, chart=chart, totals=totals, client_id=client_id,
                            wellbeing=wellbeing_chart(rows))
 
 

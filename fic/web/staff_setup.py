@@ -8,7 +8,7 @@ import re
 from flask import Flask, render_template, request
 
 from fic.errors import NotFound
-from fic.web import staff, staff_admin, staff_auth, staff_session
+from fic.web import staff, staff_admin, staff_auth, staff_send, staff_session  # noqa: F401 - staff_send adds routes to staff.bp
 
 
 def register_staff(app: Flask) -> None:

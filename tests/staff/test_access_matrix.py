@@ -32,7 +32,8 @@ OWNERS = {
 # Arguments that are not ids: capabilities (single-use tokens) and fixed choices.
 NOT_IDS = {"token", "filename"}
 CHOICES = {"change": "enable"}
-FORM = {"staff.acknowledge": {"action": "talked_in_session", "note": "We talked it through."}}
+FORM = {"staff.acknowledge": {"action": "talked_in_session", "note": "We talked it through."},
+        "staff.send_link": {"channel": "room"}}
 API_BODY = {
     "delivery_api.acknowledge": lambda w: {"staff": w.emails["clinician"],
                                            "action": "talked_in_session"},
