@@ -10,16 +10,16 @@ import uuid
 from typing import Annotated
 
 from flask import Blueprint, request
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from fic import jobs
 from fic.delivery.config import delivery_config
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import csrf, services
-from fic.services import acknowledgements, clinics, deliveries, delivery, outbox, room
+from fic.services import access, acknowledgements, deliveries, delivery, outbox, room
 from fic.storage import repository
-from fic.storage.models import Alert, Client, Clinic, TherapySession, utcnow
+from fic.storage.models import utcnow
+from fic.web.api import api_clinic, install_error_handlers, parse_body
 
 bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -39,64 +39,16 @@ class SmsRequest(BaseModel):
     phone: Annotated[str, StringConstraints(max_length=32)]
 
 
-def _error(status: int, code: str, message: str):
-    return {"error": code, "message": message}, status
-
-
-def _clinic(session: Session) -> Clinic:
-    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not key:
-        raise PermissionError
-    try:
-        return clinics.clinic_for_api_key(session, key)
-    except NotFound:
-        raise PermissionError from None
-
-
-def _body(model: type[BaseModel]) -> BaseModel:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise InvalidRequest("body: must be a JSON object")
-    try:
-        return model.model_validate(payload)
-    except ValidationError as error:
-        names = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
-        raise InvalidRequest(f"{', '.join(names)}: missing or malformed") from None
-
-
-def _session_in(session: Session, clinic: Clinic, session_id: uuid.UUID) -> TherapySession:
-    therapy = session.get(TherapySession, session_id)
-    client = session.get(Client, therapy.client_id) if therapy else None
-    if therapy is None or client is None or client.clinic_id != clinic.id:
-        raise NotFound("no such session")
-    return therapy
-
-
-@bp.errorhandler(PermissionError)
-def _unauthorized(_raised: Exception):
-    return _error(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer …'.")
-
-
-@bp.errorhandler(NotFound)
-def _not_found(_raised: Exception):
-    return _error(404, "not_found", "No such object.")
-
-
-@bp.errorhandler(InvalidRequest)
-def _invalid(raised: Exception):
-    return _error(422, "invalid_request", str(raised))
+install_error_handlers(bp)
 
 
 @bp.post("/alerts/<uuid:alert_id>/ack")
 def acknowledge(alert_id: uuid.UUID):
     svc = services()
     with svc.db.session() as session:
-        clinic = _clinic(session)
-        body = _body(AckRequest)
-        alert = session.get(Alert, alert_id)
-        client = session.get(Client, alert.client_id) if alert else None
-        if client is None or client.clinic_id != clinic.id:
-            raise NotFound("no such alert")
+        clinic = api_clinic(session)
+        body = parse_body(AckRequest)
+        access.api_alert(session, clinic.id, alert_id)
         try:
             staff = repository.staff_by_email(session, body.staff, clinic.id)
         except NotFound:
@@ -113,9 +65,9 @@ def acknowledge(alert_id: uuid.UUID):
 def send_sms(session_id: uuid.UUID):
     svc = services()
     with svc.db.session() as session:
-        clinic = _clinic(session)
-        body = _body(SmsRequest)
-        _session_in(session, clinic, session_id)
+        clinic = api_clinic(session)
+        body = parse_body(SmsRequest)
+        access.api_session(session, clinic.id, session_id)
         delivery.add_phone(session, svc.keys, session_id, body.phone)
         job = outbox.add(session, "fic.deliver_link_sms", session_id)
     outbox.flush(svc.db, jobs.publish, [job])
@@ -126,8 +78,8 @@ def send_sms(session_id: uuid.UUID):
 def in_room(session_id: uuid.UUID):
     svc = services()
     with svc.db.session() as session:
-        clinic = _clinic(session)
-        _session_in(session, clinic, session_id)
+        clinic = api_clinic(session)
+        access.api_session(session, clinic.id, session_id)
         if delivery.answered(session, session_id):
             raise InvalidRequest("session: the form has been answered already")
         shown = room.open_in_room(session, svc.settings, session_id, utcnow(),
@@ -140,7 +92,7 @@ def in_room(session_id: uuid.UUID):
 def delivery_log():
     svc = services()
     with svc.db.session() as session:
-        clinic = _clinic(session)
+        clinic = api_clinic(session)
         status = request.args.get("status") or None
         rows = deliveries.log(session, clinic.id, status=status, limit=200)
     return {"deliveries": rows}, 200
