@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding
 from fic.errors import InvalidRequest, NotFound
-from fic.services import vault
+from fic.services import access, vault
+from fic.services.access import Actor
 from fic.storage.models import Alert, Client, Staff
 from fic.storage.models_delivery import Acknowledgement
 
@@ -102,17 +103,14 @@ def note_binding(ack_id: uuid.UUID) -> bytes:
 def _alert_in_scope(
     session: Session, alert_id: uuid.UUID, staff_id: uuid.UUID
 ) -> tuple[Alert, Client]:
-    alert = session.get(Alert, alert_id)
-    client = session.get(Client, alert.client_id) if alert else None
+    """The alert, if this staff member may act on it (the one access policy decides)."""
     staff = session.get(Staff, staff_id)
-    if alert is None or client is None or staff is None or staff.clinic_id != client.clinic_id:
+    if staff is None:
         raise NotFound("no such alert")
-    if staff.role == "clinician" and client.clinician_id != staff.id:
-        raise NotFound("no such alert")
-    if staff.role == "supervisor":
-        clinician = session.get(Staff, client.clinician_id)
-        if clinician is None or clinician.supervisor_id != staff.id:
-            raise NotFound("no such alert")
     if staff.role == "admin":
         raise InvalidRequest("staff: only clinicians and supervisors acknowledge alerts")
+    alert = access.alert(session, Actor(staff.id, staff.clinic_id, staff.role, staff.email),
+                         alert_id)
+    client = session.get(Client, alert.client_id)
+    assert client is not None  # noqa: S101 - foreign key
     return alert, client
