@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from pathlib import Path
 
@@ -32,17 +31,32 @@ def policy_for(settings: Settings, clinic_id: uuid.UUID) -> Policy:
 
 
 def read_policy(path: Path) -> Policy:
+    return parse_policy_text(path.read_text(encoding="utf-8"), path.name)
+
+
+def parse_policy_text(text: str, name: str = "policy") -> Policy:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as bad:
-        raise PolicyError(f"{path.name}: not valid JSON (line {bad.lineno})") from None
+        raise PolicyError(f"{name}: not valid JSON (line {bad.lineno})") from None
     return parse_policy(data)
 
 
 def install_policy(settings: Settings, clinic_id: uuid.UUID, source: Path) -> Policy:
     """Validate a policy file and make it the clinic's; a bad file changes nothing."""
-    policy = read_policy(source)
+    return install_policy_text(settings, clinic_id, source.read_text(encoding="utf-8"),
+                               source.name)
+
+
+def install_policy_text(settings: Settings, clinic_id: uuid.UUID, text: str,
+                        name: str = "policy") -> Policy:
+    policy = parse_policy_text(text, name)
     target = policy_path(settings, clinic_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    target.write_text(text, encoding="utf-8")
     return policy
+
+
+def remove_policy(settings: Settings, clinic_id: uuid.UUID) -> None:
+    """Back to the default policy."""
+    policy_path(settings, clinic_id).unlink(missing_ok=True)

@@ -8,7 +8,16 @@ import re
 from flask import Flask, render_template, request
 
 from fic.errors import NotFound
-from fic.web import staff, staff_admin, staff_auth, staff_send, staff_session  # noqa: F401 - staff_send adds routes to staff.bp
+
+# staff_send and staff_clinic add their routes to the staff and admin blueprints
+from fic.web import (  # noqa: F401
+    staff,
+    staff_admin,
+    staff_auth,
+    staff_clinic,
+    staff_send,
+    staff_session,
+)
 
 
 def register_staff(app: Flask) -> None:

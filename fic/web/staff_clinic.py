@@ -1,0 +1,123 @@
+"""Admin: the clinic's own settings (form, languages, links, alerts, reports, crisis text,
+alert policy) on one page. Every value is checked before anything is saved, a rejected form
+keeps what the admin typed, and every change is audited."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from fic.domain.policy import PolicyError
+from fic.errors import InvalidRequest
+from fic.extensions import services
+from fic.services import audit, clinic_settings, delivery_settings, policies
+from fic.services.access import Actor
+from fic.storage.models import Clinic
+from fic.web.staff_admin import bp
+from fic.web.staff_session import now, signed_in
+
+WHOLE = ("link_lifetime_hours", "escalate_rupture_minutes", "escalate_urgent_minutes",
+         "report_weekday", "report_hour", "report_retention_days")
+CLINIC_FIELDS = ("timezone", "language", "form_instruments", "report_weekday", "report_hour",
+                 "report_retention_days", "report_attach_pdf")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@bp.route("/clinic", methods=["GET", "POST"])
+@signed_in("admin")
+def clinic_page(actor: Actor):
+    svc = services()
+    error = None
+    typed = request.form.to_dict() if request.method == "POST" else None
+    with svc.db.session() as session:
+        if typed is not None:
+            try:
+                with session.begin_nested():
+                    clinic_changes, delivery_changes = _changes(typed)
+                    clinic_settings.update(session, actor.clinic_id, clinic_changes)
+                    delivery_settings.update(session, actor.clinic_id, **delivery_changes)
+                    _audit(session, actor)
+            except InvalidRequest as problem:
+                error = str(problem)
+        values = typed if error else _values(session, actor)
+        clinic = session.get(Clinic, actor.clinic_id)
+        page_clinic = {"name": clinic.name, "tz": clinic.timezone}
+    if typed is not None and error is None:
+        return redirect(url_for(".clinic_page", saved=1), code=303)
+    custom = policies.policy_path(svc.settings, actor.clinic_id).exists()
+    return render_template(
+        "staff/admin_clinic.html", actor=actor, clinic=page_clinic, values=values, error=error,
+        saved=request.args.get("saved"), policy_error=request.args.get("policy_error"),
+        custom_policy=custom, weekdays=WEEKDAYS, forms=clinic_settings.FORMS,
+        crisis_languages=list(delivery_settings.DEFAULT_CRISIS_TEXT),
+    ), (400 if error else 200)
+
+
+@bp.post("/clinic/policy")
+@signed_in("admin")
+def clinic_policy(actor: Actor):
+    """Upload a policy file (tried first with `fic backtest`), or go back to the default."""
+    svc = services()
+    try:
+        if request.form.get("default") == "on":
+            policies.remove_policy(svc.settings, actor.clinic_id)
+        else:
+            upload = request.files.get("policy")
+            text = upload.read().decode("utf-8") if upload else ""
+            policies.install_policy_text(svc.settings, actor.clinic_id, text, "the file")
+    except (PolicyError, UnicodeDecodeError) as problem:
+        message = str(problem) if isinstance(problem, PolicyError) else "not UTF-8 text"
+        return redirect(url_for(".clinic_page", policy_error=message), code=303)
+    with svc.db.session() as session:
+        _audit(session, actor)
+    return redirect(url_for(".clinic_page", saved=1), code=303)
+
+
+def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]]:
+    values: dict[str, object] = dict(form)
+    values.pop("csrf_token", None)
+    for name in WHOLE:
+        try:
+            values[name] = int(form.get(name, ""))
+        except ValueError:
+            raise InvalidRequest(f"{name}: a whole number") from None
+    reminder = form.get("reminder_after_hours", "").strip()
+    values["reminder_after_hours"] = int(reminder) if reminder.isdigit() else None
+    for name in ("quiet_start", "quiet_end", "on_call_email"):
+        values[name] = form.get(name, "").strip() or None
+    values["report_attach_pdf"] = form.get("report_attach_pdf") == "on"
+    values["watch_digest"] = form.get("watch_digest") == "on"
+    crisis = {key.removeprefix("crisis_"): text.strip() for key, text in form.items()
+              if key.startswith("crisis_") and text.strip()}
+    for key in [k for k in values if k.startswith("crisis_")]:
+        del values[key]
+    values["crisis_text"] = crisis
+    clinic_part = {k: v for k, v in values.items() if k in CLINIC_FIELDS}
+    delivery_part = {k: v for k, v in values.items() if k not in CLINIC_FIELDS}
+    return clinic_part, delivery_part
+
+
+def _values(session, actor: Actor) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    clinic = session.get(Clinic, actor.clinic_id)
+    policy = delivery_settings.policy_for(session, actor.clinic_id)
+    form = next((k for k, v in clinic_settings.FORMS.items() if v == clinic.instruments),
+                "alliance")
+    values: dict[str, object] = {
+        "timezone": clinic.timezone, "language": clinic.language, "form_instruments": form,
+        "report_weekday": clinic.report_weekday, "report_hour": clinic.report_hour,
+        "report_retention_days": clinic.report_retention_days,
+        "report_attach_pdf": clinic.report_attach_pdf,
+        "link_lifetime_hours": policy.link_lifetime_hours,
+        "reminder_after_hours": policy.reminder_after_hours or "",
+        "quiet_start": policy.quiet_start or "", "quiet_end": policy.quiet_end or "",
+        "on_call_email": policy.on_call_email or "", "watch_digest": policy.watch_digest,
+        "escalate_rupture_minutes": policy.escalate_rupture_minutes,
+        "escalate_urgent_minutes": policy.escalate_urgent_minutes,
+    }
+    values.update({f"crisis_{lang}": text for lang, text in policy.crisis_text.items()})
+    return values
+
+
+def _audit(session, actor: Actor) -> None:  # type: ignore[no-untyped-def]
+    audit.record(session, "settings_changed", actor_id=actor.staff_id,
+                 clinic_id=actor.clinic_id, object_type="clinic", object_id=actor.clinic_id,
+                 at=now())
