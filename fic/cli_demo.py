@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from fic import jobs
 from fic.cli_staff import staff_hint
@@ -16,10 +18,10 @@ from fic.storage.models import utcnow
 
 
 @click.command("demo")
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", type=int, help="Default: the port of FIC_BASE_URL (5000).")
 @click.option("--no-serve", is_flag=True, help="Seed and print, but do not start the server.")
 @with_appcontext
-def demo(port: int, no_serve: bool) -> None:
+def demo(port: int | None, no_serve: bool) -> None:
     """Create a demo clinic with realistic histories, print a working link, serve the app."""
     svc = services()
     svc.db.upgrade()
@@ -48,4 +50,10 @@ def demo(port: int, no_serve: bool) -> None:
         "(run a mail catcher such as mailpit there to read them)."
     )
     if not no_serve:
-        current_app.run(host="127.0.0.1", port=port, debug=False, load_dotenv=False)
+        linked = urlsplit(svc.settings.base_url).port or 80
+        if port is not None and port != linked:
+            click.echo(f"Note: links point at {svc.settings.base_url}; set "
+                       f"FIC_BASE_URL=http://127.0.0.1:{port} to serve them from port {port}.")
+        # Flask's app.run() refuses to start inside a CLI command; serve with Werkzeug directly.
+        run_simple("127.0.0.1", port or linked, current_app._get_current_object(),  # type: ignore[attr-defined]
+                   threaded=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -100,3 +103,31 @@ def test_a_clinic_policy_file_is_checked_before_it_is_installed(run, tmp_path):
     good.write_text('{"cooldown": 3}')
     run("clinic", "policy", "North Clinic", str(good))
     assert len(list((tmp_path / "instance").glob("policies/*.json"))) == 1
+
+
+def test_the_demo_serves_the_link_it_prints(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "FIC_INSTANCE_PATH": str(tmp_path / "instance"),
+           "FIC_BASE_URL": f"http://127.0.0.1:{port}", "FIC_SMTP_PORT": "9"}
+    for name in ("FIC_DATABASE_URL", "FIC_REDIS_URL", "FIC_SECRET_KEY", "FIC_DATA_KEYS"):
+        env.pop(name, None)
+    script = Path(sys.executable).parent / "fic"
+    server = subprocess.Popen([str(script), "demo"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        link = None
+        for line in server.stdout:
+            found = re.search(rf"http://127\.0\.0\.1:{port}/f/[\w-]+", line)
+            if found:
+                link = found.group(0)
+            if "Running on" in line:
+                break
+        assert link, "the demo printed a link"
+        with urllib.request.urlopen(link, timeout=10) as page:  # noqa: S310 - our own server
+            assert page.status == 200 and b"How was today" in page.read()
+    finally:
+        server.terminate()
+        server.wait(10)
+        server.stdout.close()
