@@ -45,4 +45,5 @@ def test_an_urgent_alert_leaves_no_health_data_in_emails_webhooks_or_logs(sqlite
     for text in [*outgoing, logged]:
         for canary in (CLIENT_REF, CONTACT, "canary", "end my life"):
             assert canary not in text, canary
-        assert not re.search(r"\b(3\.7|37|14\.8|148)\b", text), "no score"
+        timeless = re.sub(r"\d{4}-\d\d-\d\dT[0-9:.]+(Z|[+-]\d\d:\d\d)?", "<time>", text)
+        assert not re.search(r"\b(3\.7|37|14\.8|148)\b", timeless), "no score"
