@@ -77,6 +77,21 @@ def course(session: Session, client_id: uuid.UUID) -> Course:
     return Course(client=client, sessions=[(row[0], row[1]) for row in rows])
 
 
+def session_index(
+    session: Session, client_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
+    """(session id, response id or None) for each of a client's sessions, in course order."""
+    return [
+        (row[0], row[1])
+        for row in session.execute(
+            select(TherapySession.id, Response.id)
+            .outerjoin(Response, Response.session_id == TherapySession.id)
+            .where(TherapySession.client_id == client_id)
+            .order_by(TherapySession.held_at, TherapySession.created_at)
+        )
+    ]
+
+
 def supervisees(session: Session, supervisor_id: uuid.UUID) -> Sequence[Staff]:
     return session.scalars(
         select(Staff).where(Staff.supervisor_id == supervisor_id).order_by(Staff.email)

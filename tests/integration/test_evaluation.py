@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from fic.services.evaluation import evaluate_response
-from fic.storage.models import Alert, Episode, Response, utcnow
+from fic.storage import repository
+from fic.storage.models import Alert, Client, CourseState, Episode, Response, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 
 
@@ -74,3 +75,74 @@ def test_evaluating_the_same_response_again_adds_nothing(sqlite_app, mail):
     before = (_alerts(sqlite_app), _episodes(sqlite_app), len(mail.messages))
     assert evaluate_response(services.db, services.keys, services.settings, last.id) == ()
     assert (_alerts(sqlite_app), _episodes(sqlite_app), len(mail.messages)) == before
+
+
+def _signals_by_session(app, client_ref):
+    """(session number, rule, level) of every alert of one client, and its episodes."""
+    with app.extensions["fic"].db.session() as session:
+        client = session.scalar(select(Client).where(Client.client_ref == client_ref))
+        numbers = {sid: n for n, (sid, _) in enumerate(
+            repository.session_index(session, client.id), 1)}
+        alerts = sorted((numbers[session.get(Response, a.response_id).session_id], a.rule,
+                         a.level) for a in session.scalars(
+            select(Alert).where(Alert.client_id == client.id)))
+        episodes = [(e.number, e.state, tuple(e.rules)) for e in session.scalars(
+            select(Episode).where(Episode.client_id == client.id).order_by(Episode.number))]
+    return alerts, episodes
+
+
+SCORES = [9.5, 9.4, None, 9.6, 9.5, 6.0, 9.4, 9.5, None, None, 8.1, 7.9, 7.5, 9.0, 4.5, 9.6]
+
+
+def test_continuing_from_the_kept_state_gives_what_the_whole_course_gives(sqlite_app):
+    clinic = set_up_clinic(sqlite_app)
+    api = sqlite_app.test_client()
+    db = sqlite_app.extensions["fic"].db
+    for week, score in enumerate(SCORES):
+        held = utcnow() - timedelta(weeks=len(SCORES) - week)
+        for ref in ("KEPT", "WHOLE"):
+            url = new_session(api, clinic, ref, held)["feedback_url"]
+            if score is None:
+                continue
+            submit_form(sqlite_app.test_client(), url, answers(score))
+            if ref == "WHOLE":  # forget the state: every evaluation folds the whole course
+                with db.session() as session:
+                    session.execute(delete(CourseState))
+    kept, whole = _signals_by_session(sqlite_app, "KEPT"), _signals_by_session(sqlite_app, "WHOLE")
+    assert kept == whole
+    assert any(level == "rupture" for _, _, level in kept[0])
+
+
+def test_the_next_form_does_not_re_read_the_course(sqlite_app, monkeypatch):
+    clinic = set_up_clinic(sqlite_app)
+    api = sqlite_app.test_client()
+    for week, score in enumerate((9.5, 9.4, 9.6)):
+        url = new_session(api, clinic, "NEXT", utcnow() - timedelta(weeks=3 - week))
+        submit_form(sqlite_app.test_client(), url["feedback_url"], answers(score))
+
+    def no_course(*_args):
+        raise AssertionError("the whole course was read")
+
+    monkeypatch.setattr(repository, "course", no_course)
+    url = new_session(api, clinic, "NEXT", utcnow())["feedback_url"]
+    submit_form(sqlite_app.test_client(), url, answers(4.0))
+    alerts, episodes = _signals_by_session(sqlite_app, "NEXT")
+    assert [(n, level) for n, _, level in alerts if level != "watch"] == [(4, "rupture")]
+    assert episodes[0][:2] == (1, "open")
+
+
+def test_a_form_answered_late_is_judged_against_the_whole_course(sqlite_app):
+    clinic = set_up_clinic(sqlite_app)
+    api = sqlite_app.test_client()
+    held = [utcnow() - timedelta(weeks=6 - week) for week in range(6)]
+    in_order = [new_session(api, clinic, "ORDERED", h)["feedback_url"] for h in held]
+    late = [new_session(api, clinic, "LATE", h)["feedback_url"] for h in held]
+    scores = [9.5, 9.4, 9.6, 9.5, 4.0, 9.4]
+    for url, score in zip(in_order, scores, strict=True):
+        submit_form(sqlite_app.test_client(), url, answers(score))
+    for week in (0, 1, 2, 4, 5, 3):  # the fourth week's form comes in last
+        submit_form(sqlite_app.test_client(), late[week], answers(scores[week]))
+    ordered, answered_late = (_signals_by_session(sqlite_app, ref) for ref in ("ORDERED", "LATE"))
+    assert [a for a in answered_late[0] if a[2] != "watch"] == [
+        a for a in ordered[0] if a[2] != "watch"]
+    assert answered_late[1] == ordered[1]
