@@ -9,7 +9,7 @@ from fic.settings import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The Flask app factory. Settings come from FIC_* environment variables by default."""
-    from fic import celery, extensions
+    from fic import celery, extensions, instruments
     from fic.web import register_web
 
     settings = (settings or Settings()).resolved()
@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,
     )
+    instruments.use_folder(settings.instance_path / "instruments")
     extensions.init_app(app, settings)
     celery.celery_init_app(app)
     register_web(app)

@@ -1,4 +1,9 @@
-"""Instrument definitions shipped as data, plus any a clinic adds in its instance folder."""
+"""Instrument definitions shipped as data, plus any an installation adds in its instance folder.
+
+A JSON file in `<instance>/instruments/` wins over the shipped one of the same name: that is
+how a clinic words the checks its own way, or loads a licensed scale it holds a licence for,
+without code changes. `create_app` points `load` at that folder.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,22 @@ from pathlib import Path
 from fic.domain.instruments import Instrument, InstrumentError, parse_instrument
 
 _SHIPPED = Path(__file__).parent
+_installed: list[Path] = []
+
+
+def use_folder(folder: Path | None) -> None:
+    """The installation's own instrument folder (one per process, set by create_app)."""
+    _installed[:] = [folder] if folder is not None else []
+
+
+def load(name: str) -> Instrument:
+    """The instrument called `name`: the installation's own file wins over the shipped one."""
+    return _load(name, tuple(_installed))
 
 
 @cache
-def load(name: str, extra_dir: Path | None = None) -> Instrument:
-    """The instrument called `name`: a clinic's own file wins over the shipped one."""
-    for folder in filter(None, (extra_dir, _SHIPPED)):
+def _load(name: str, folders: tuple[Path, ...]) -> Instrument:
+    for folder in (*folders, _SHIPPED):
         path = folder / f"{name}.json"
         if path.is_file():
             try:

@@ -157,11 +157,19 @@ def visit_of(
         number=number,
         total=alliance.total_of(values),
         items={i: alliance.points(i, values[i]) for i in alliance.total if i in values},
-        tension=None if tension is None else alliance.item("tension").choices[tension],
+        tension=None if tension is None else _choice(alliance, "tension", tension),
         talked_through=None if talked is None else bool(talked),
         comment=comment,
         wellbeing=wellbeing.total_of(values),
     )
+
+
+def _choice(instrument: Instrument, item_id: str, index: int) -> str | None:
+    """The named choice, if the instrument has that item (a clinic's own may not)."""
+    try:
+        return instrument.item(item_id).choices[index]
+    except (KeyError, IndexError):
+        return None
 
 
 def _comment(keys: KeyRing, client: Client, response: Response) -> str | None:

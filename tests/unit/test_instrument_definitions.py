@@ -10,7 +10,7 @@ import pytest
 
 import fic.instruments
 from fic.domain.instruments import InstrumentError, parse_instrument
-from fic.instruments import load
+from fic.instruments import load, use_folder
 
 SHIPPED = Path(fic.instruments.__file__).parent
 
@@ -50,11 +50,19 @@ def test_subscales_score_their_own_items():
     assert instrument.subscale_of("bond", {"safety": 80, "heard": 90}) == pytest.approx(17.0)
 
 
-def test_a_clinic_instrument_in_its_own_folder_wins_over_the_shipped_one(tmp_path):
+@pytest.fixture
+def installed(tmp_path):
+    """The installation's instrument folder, for one test only."""
+    use_folder(tmp_path)
+    yield tmp_path
+    use_folder(None)
+
+
+def test_a_clinic_instrument_in_its_own_folder_wins_over_the_shipped_one(installed):
     data = alliance_data()
     data["cutoff"] = 34
-    (tmp_path / "alliance.json").write_text(json.dumps(data), encoding="utf-8")
-    assert load("alliance", tmp_path).cutoff == 34
+    (installed / "alliance.json").write_text(json.dumps(data), encoding="utf-8")
+    assert load("alliance").cutoff == 34
 
 
 def test_a_five_point_likert_item_scores_0_to_4_with_its_labels():
@@ -102,7 +110,7 @@ def test_a_malformed_definition_is_refused_with_a_message_naming_the_problem(cha
     assert message in _broken(change)
 
 
-def test_a_file_that_is_not_json_is_refused(tmp_path):
-    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+def test_a_file_that_is_not_json_is_refused(installed):
+    (installed / "broken.json").write_text("{", encoding="utf-8")
     with pytest.raises(InstrumentError, match="not valid JSON"):
-        load("broken", tmp_path)
+        load("broken")
