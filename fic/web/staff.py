@@ -20,9 +20,9 @@ from fic.services import access, acknowledgements, audit, dashboards, outbox
 from fic.services import clinics as clinic_services
 from fic.services import reports as report_service
 from fic.services.access import Actor
-from fic.storage.models import Client, Clinic, Report, Staff
+from fic.storage.models import Client, Report, Staff
 from fic.web.staff_chart import alliance_chart, wellbeing_chart
-from fic.web.staff_session import deny, now, signed_in
+from fic.web.staff_session import deny, now, page_clinic, signed_in
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -32,11 +32,6 @@ def local_time(value: object, tz: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") 
     if value is None:
         return "—"
     return value.astimezone(ZoneInfo(tz)).strftime(fmt)  # type: ignore[attr-defined]
-
-
-def _clinic(session: object, actor: Actor) -> dict[str, str]:
-    clinic = session.get(Clinic, actor.clinic_id)  # type: ignore[attr-defined]
-    return {"name": clinic.name, "tz": clinic.timezone}
 
 
 @bp.get("/")
@@ -51,7 +46,7 @@ def home(actor: Actor):
 def caseload(actor: Actor):
     with services().db.session() as session:
         rows = dashboards.caseload(session, actor, now())
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     return render_template("staff/caseload.html", actor=actor, clinic=clinic, rows=rows)
 
 
@@ -65,7 +60,7 @@ def client_course(actor: Actor, client_id: uuid.UUID):
             client = access.client(session, actor, client_id)
             rows, decrypted = dashboards.course(session, svc.keys, client, at)
             episodes = dashboards.episodes(session, client.id)
-            clinic = _clinic(session, actor)
+            clinic = page_clinic(session, actor)
             ref = client.client_ref
             audit.record(session, "client_course_viewed", actor_id=actor.staff_id,
                          clinic_id=actor.clinic_id, object_type="client", object_id=client.id,
@@ -90,7 +85,7 @@ def alerts(actor: Actor):
     done = request.args.get("show") == "done"
     with services().db.session() as session:
         rows = dashboards.inbox(session, actor, done)
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     return render_template("staff/alerts.html", actor=actor, clinic=clinic, rows=rows, done=done)
 
 
@@ -112,7 +107,7 @@ def _alert_page(actor: Actor, alert_id: uuid.UUID, error: str | None = None, sta
             row = next((r for r in rows if r.response_id == found.response_id), None)
             ack = acknowledgements.acknowledgement_of(session, found.id)
             note = acknowledgements.note_of(session, svc.keys, ack) if ack else None
-            clinic = _clinic(session, actor)
+            clinic = page_clinic(session, actor)
             ref, client_id = client.client_ref, client.id
             audit.record(session, "alert_viewed", actor_id=actor.staff_id,
                          clinic_id=actor.clinic_id, object_type="alert", object_id=found.id,
@@ -163,7 +158,7 @@ def acknowledge(actor: Actor, alert_id: uuid.UUID):
 def team(actor: Actor):
     with services().db.session() as session:
         rows = dashboards.team(session, actor, now())
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     return render_template("staff/team.html", actor=actor, clinic=clinic, rows=rows)
 
 
@@ -183,7 +178,7 @@ def reports(actor: Actor):
                   "kind": "Client progress" if r.client_id else "Supervision summary",
                   "client": names.get(r.client_id), "size": r.size_bytes,
                   "created_at": r.created_at} for r in rows]
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     today = now().date()
     return render_template("staff/reports.html", actor=actor, clinic=clinic, rows=items,
                            start=today - timedelta(days=28), end=today)

@@ -19,15 +19,10 @@ from fic.services import access, audit, clinics, signin, staff_tokens
 from fic.services.access import Actor
 from fic.storage.models import ApiKey, Clinic, Staff
 from fic.storage.models_staff import StaffCredential, StaffToken
-from fic.web.staff_session import deny, now, signed_in
+from fic.web.staff_session import deny, now, page_clinic, signed_in
 
 bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin")
 log = logging.getLogger(__name__)
-
-
-def _clinic(session, actor: Actor) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    clinic = session.get(Clinic, actor.clinic_id)
-    return {"name": clinic.name, "tz": clinic.timezone}
 
 
 def _note(session, actor: Actor, action: str, object_type: str | None = None,  # type: ignore[no-untyped-def]
@@ -59,7 +54,7 @@ def staff_list(actor: Actor):
             "invitation_id": invites[s.id].id if s.id in invites else None,
         } for s in staff]
         supervisors = [s.email for s in staff if s.role == "supervisor"]
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     return render_template("staff/admin_staff.html", actor=actor, clinic=clinic, rows=rows,
                            supervisors=supervisors, roles=clinics.ROLES,
                            message=request.args.get("message"))
@@ -164,7 +159,7 @@ def api_keys(actor: Actor):
                                .order_by(ApiKey.created_at.desc())).all()
         rows = [{"id": k.id, "prefix": k.prefix, "created_at": k.created_at,
                  "revoked_at": k.revoked_at} for k in keys]
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     return render_template("staff/admin_api_keys.html", actor=actor, clinic=clinic, rows=rows)
 
 
@@ -174,7 +169,7 @@ def create_api_key(actor: Actor):
     with services().db.session() as session:
         created = clinics.create_api_key(session, session.get(Clinic, actor.clinic_id))
         _note(session, actor, "api_key_created", "api_key", created.id)
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     return render_template("staff/admin_api_key_new.html", actor=actor, clinic=clinic,
                            key=created.key)
 
@@ -215,7 +210,7 @@ def settings(actor: Actor):
                 _note(session, actor, "settings_changed", "clinic", actor.clinic_id)
         values = {"clinician_totp": current.clinician_totp_required,
                   "idle_minutes": current.idle_minutes, "absolute_hours": current.absolute_hours}
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     if request.method == "POST" and error is None:
         return redirect(url_for(".settings", saved=1), code=303)
     return render_template("staff/admin_settings.html", actor=actor, clinic=clinic,
@@ -244,7 +239,7 @@ def audit_trail(actor: Actor):
                   "action": r.action, "object": f"{r.object_type or ''} {r.object_id or ''}",
                   "outcome": r.outcome} for r in rows]
         _note(session, actor, "audit_viewed")
-        clinic = _clinic(session, actor)
+        clinic = page_clinic(session, actor)
     unknown_who = bool(args.get("who")) and actor_id is None
     return render_template("staff/admin_audit.html", actor=actor, clinic=clinic, rows=items,
                            actions=audit.ACTIONS, filters=args, unknown_who=unknown_who)

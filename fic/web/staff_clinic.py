@@ -13,7 +13,7 @@ from fic.services import audit, clinic_settings, delivery_settings, policies
 from fic.services.access import Actor
 from fic.storage.models import Clinic
 from fic.web.staff_admin import bp
-from fic.web.staff_session import now, signed_in
+from fic.web.staff_session import now, page_clinic, signed_in
 
 WHOLE = ("link_lifetime_hours", "escalate_rupture_minutes", "escalate_urgent_minutes",
          "report_weekday", "report_hour", "report_retention_days")
@@ -39,13 +39,12 @@ def clinic_page(actor: Actor):
             except InvalidRequest as problem:
                 error = str(problem)
         values = typed if error else _values(session, actor)
-        clinic = session.get(Clinic, actor.clinic_id)
-        page_clinic = {"name": clinic.name, "tz": clinic.timezone}
+        header = page_clinic(session, actor)
     if typed is not None and error is None:
         return redirect(url_for(".clinic_page", saved=1), code=303)
     custom = policies.policy_path(svc.settings, actor.clinic_id).exists()
     return render_template(
-        "staff/admin_clinic.html", actor=actor, clinic=page_clinic, values=values, error=error,
+        "staff/admin_clinic.html", actor=actor, clinic=header, values=values, error=error,
         saved=request.args.get("saved"), policy_error=request.args.get("policy_error"),
         custom_policy=custom, weekdays=WEEKDAYS, forms=clinic_settings.FORMS,
         crisis_languages=list(delivery_settings.DEFAULT_CRISIS_TEXT),

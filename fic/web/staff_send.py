@@ -20,7 +20,7 @@ from fic.services import access, audit, delivery, links, outbox, room
 from fic.services.access import Actor
 from fic.storage.models import Clinic, Staff
 from fic.web.staff import bp
-from fic.web.staff_session import deny, now, signed_in
+from fic.web.staff_session import deny, now, page_clinic, signed_in
 
 CHANNELS = ("room", "sms", "email")
 
@@ -76,10 +76,7 @@ def send_link(actor: Actor, client_id: uuid.UUID):
                 at=at,
             )
             ref = client.client_ref
-            zone, page_clinic = (
-                ZoneInfo(clinic.timezone),
-                {"name": clinic.name, "tz": clinic.timezone},
-            )
+            zone, header = ZoneInfo(clinic.timezone), page_clinic(session, actor)
     except NotFound:
         deny(actor, "client", client_id)
         raise
@@ -99,7 +96,7 @@ def send_link(actor: Actor, client_id: uuid.UUID):
     return render_template(
         "staff/in_room.html",
         actor=actor,
-        clinic=page_clinic,
+        clinic=header,
         ref=ref,
         shown=shown,
         code_url=f"{svc.settings.base_url}/c",

@@ -24,7 +24,7 @@ from fic.errors import NotFound
 from fic.extensions import services
 from fic.services import audit, signin
 from fic.services.access import Actor
-from fic.storage.models import utcnow
+from fic.storage.models import Clinic, utcnow
 
 CLOCK = "fic_clock"
 SID = "sid"
@@ -128,3 +128,9 @@ def deny(actor: Actor, object_type: str, object_id: object) -> None:
         outcome="denied",
         at=now(),
     )
+
+
+def page_clinic(db_session: Any, actor: Actor) -> dict[str, str]:
+    """The clinic as every staff page's header shows it: its name and time zone."""
+    clinic = db_session.get(Clinic, actor.clinic_id)
+    return {"name": clinic.name, "tz": clinic.timezone}
