@@ -93,6 +93,7 @@ def _fold(
         state is not None
         and state.policy_key == key
         and state.number < number == last
+        and index[state.number - 1][0] == state.session_id  # no session slipped in before it
         and all(response_id is None for _, response_id in index[state.number : number - 1])
     ):
         tracker = Tracker.resume(state.snapshot, alliance, policy, wellbeing)
@@ -109,7 +110,8 @@ def _fold(
         if state is None:
             state = CourseState(client_id=client.id)
             session.add(state)
-        state.number, state.policy_key, state.snapshot = number, key, tracker.snapshot()
+        state.session_id, state.number = index[number - 1][0], number
+        state.policy_key, state.snapshot = key, tracker.snapshot()
     return mine, tracker.course().episodes
 
 

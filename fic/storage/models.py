@@ -226,6 +226,8 @@ class CourseState(Base):
 
     __tablename__ = "course_state"
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), primary_key=True)
+    # The last session folded in, and its place in the course then.
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("therapy_session.id"))
     number: Mapped[int] = mapped_column(Integer)
     policy_key: Mapped[str] = mapped_column(String(64))
     snapshot: Mapped[dict[str, object]] = mapped_column(JSON)

@@ -146,3 +146,22 @@ def test_a_form_answered_late_is_judged_against_the_whole_course(sqlite_app):
     assert [a for a in answered_late[0] if a[2] != "watch"] == [
         a for a in ordered[0] if a[2] != "watch"]
     assert answered_late[1] == ordered[1]
+
+
+def test_a_session_recorded_late_with_an_earlier_date_does_not_confuse_the_kept_state(sqlite_app):
+    clinic = set_up_clinic(sqlite_app)
+    api = sqlite_app.test_client()
+    for ref in ("BACKDATED", "PLAIN"):
+        for week, score in enumerate((9.5, 9.4, 9.6)):
+            url = new_session(api, clinic, ref, utcnow() - timedelta(weeks=6 - week))
+            submit_form(sqlite_app.test_client(), url["feedback_url"], answers(score))
+    # a session from before the first one, recorded only now and never answered
+    new_session(api, clinic, "BACKDATED", utcnow() - timedelta(weeks=9))
+    new_session(api, clinic, "PLAIN", utcnow() - timedelta(weeks=2, days=1))
+    for ref in ("BACKDATED", "PLAIN"):
+        url = new_session(api, clinic, ref, utcnow())["feedback_url"]
+        submit_form(sqlite_app.test_client(), url, answers(4.0))
+    backdated, plain = (_signals_by_session(sqlite_app, ref) for ref in ("BACKDATED", "PLAIN"))
+    assert [(level, rule) for _, rule, level in backdated[0] if level != "watch"] == [
+        (level, rule) for _, rule, level in plain[0] if level != "watch"]
+    assert backdated[1] == plain[1]

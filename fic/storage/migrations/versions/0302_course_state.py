@@ -17,12 +17,15 @@ def upgrade() -> None:
     op.create_table(
         "course_state",
         sa.Column("client_id", sa.Uuid(), nullable=False),
+        sa.Column("session_id", sa.Uuid(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("policy_key", sa.String(length=64), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["client_id"], ["client.id"],
                                 name=op.f("fk_course_state_client_id_client")),
+        sa.ForeignKeyConstraint(["session_id"], ["therapy_session.id"],
+                                name=op.f("fk_course_state_session_id_therapy_session")),
         sa.PrimaryKeyConstraint("client_id", name=op.f("pk_course_state")),
     )
 
