@@ -10,6 +10,7 @@ from fic.crypto import KeyRing
 from fic.errors import NotFound
 from fic.reports.course import client_view
 from fic.reports.labels import labels
+from fic.services.branding import logo_data_uri
 from fic.settings import Settings
 from fic.storage.models import Client, Clinic, Staff, utcnow
 
@@ -28,6 +29,7 @@ def progress_context(session: Session, keys: KeyRing, settings: Settings, owner:
         "t": dict(labels(clinic.language)),
         "lang": clinic.language,
         "clinic": clinic.name,
+        "logo": logo_data_uri(settings, clinic.id) or "logo.svg",
         "owner": owner.email,
         "generated_on": utcnow().date().isoformat(),
         "client": view.primitives(),

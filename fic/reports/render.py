@@ -1,8 +1,8 @@
 """HTML → PDF with WeasyPrint, safely.
 
 Templates run in Jinja's sandbox with autoescaping on and receive primitives only. The URL
-fetcher refuses everything except the bundled assets named in the allow-list and the SVG charts fic
-draws itself (as data: URIs), follows no
+fetcher refuses everything except the bundled assets named in the allow-list and the images fic puts
+into the context itself (its SVG charts, a clinic's checked PNG logo, as data: URIs), follows no
 redirects and aborts the render on any other request: a report must never reach the
 network or the file system because of what a client wrote.
 """
@@ -20,7 +20,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-CHART_PREFIX = "data:image/svg+xml;base64,"
+# Images fic itself puts into the context: its SVG charts and a clinic's checked PNG logo.
+INLINE_IMAGES = {"data:image/svg+xml;base64,": "image/svg+xml",
+                 "data:image/png;base64,": "image/png"}
 
 
 def templates_dir() -> Path:
@@ -43,11 +45,11 @@ class BundledAssetsOnly(URLFetcher):
         }
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
-        if url.startswith(CHART_PREFIX):
-            # Our own charts (fic.reports.charts.data_uri); whatever they might reference
-            # comes back through this fetcher and is refused.
-            body = base64.b64decode(url.removeprefix(CHART_PREFIX), validate=True)
-            return URLFetcherResponse(url, body, {"Content-Type": "image/svg+xml"})
+        for prefix, mime in INLINE_IMAGES.items():
+            if url.startswith(prefix):
+                # Whatever such an image might reference comes back here and is refused.
+                body = base64.b64decode(url.removeprefix(prefix), validate=True)
+                return URLFetcherResponse(url, body, {"Content-Type": mime})
         path = self.assets.get(url)
         if path is None:
             raise FatalURLFetchingError("report tried to load a resource that is not bundled")

@@ -19,6 +19,7 @@ from fic.domain.outcomes import CATEGORIES
 from fic.errors import InvalidRequest
 from fic.reports.course import ClientView, client_view, duration, mean
 from fic.reports.labels import labels
+from fic.services.branding import logo_data_uri
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import Client, Clinic, Staff, TherapySession
@@ -62,6 +63,7 @@ def summary_context(
         "t": dict(labels(clinic.language)),
         "lang": clinic.language,
         "clinic": clinic.name,
+        "logo": logo_data_uri(settings, clinic.id) or "logo.svg",
         "supervisor": supervisor.email,
         "period_from": start.isoformat(),
         "period_to": end.isoformat(),

@@ -9,16 +9,29 @@ from flask import redirect, render_template, request, url_for
 from fic.domain.policy import PolicyError
 from fic.errors import InvalidRequest
 from fic.extensions import services
-from fic.services import audit, clinic_settings, delivery_settings, policies
+from fic.services import audit, branding, clinic_settings, delivery_settings, policies
 from fic.services.access import Actor
 from fic.storage.models import Clinic
 from fic.web.staff_admin import bp
 from fic.web.staff_session import now, page_clinic, signed_in
 
-WHOLE = ("link_lifetime_hours", "escalate_rupture_minutes", "escalate_urgent_minutes",
-         "report_weekday", "report_hour", "report_retention_days")
-CLINIC_FIELDS = ("timezone", "language", "form_instruments", "report_weekday", "report_hour",
-                 "report_retention_days", "report_attach_pdf")
+WHOLE = (
+    "link_lifetime_hours",
+    "escalate_rupture_minutes",
+    "escalate_urgent_minutes",
+    "report_weekday",
+    "report_hour",
+    "report_retention_days",
+)
+CLINIC_FIELDS = (
+    "timezone",
+    "language",
+    "form_instruments",
+    "report_weekday",
+    "report_hour",
+    "report_retention_days",
+    "report_attach_pdf",
+)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -44,9 +57,18 @@ def clinic_page(actor: Actor):
         return redirect(url_for(".clinic_page", saved=1), code=303)
     custom = policies.policy_path(svc.settings, actor.clinic_id).exists()
     return render_template(
-        "staff/admin_clinic.html", actor=actor, clinic=header, values=values, error=error,
-        saved=request.args.get("saved"), policy_error=request.args.get("policy_error"),
-        custom_policy=custom, weekdays=WEEKDAYS, forms=clinic_settings.FORMS,
+        "staff/admin_clinic.html",
+        actor=actor,
+        clinic=header,
+        values=values,
+        error=error,
+        saved=request.args.get("saved"),
+        policy_error=request.args.get("policy_error"),
+        logo_error=request.args.get("logo_error"),
+        has_logo=branding.logo_path(svc.settings, actor.clinic_id).is_file(),
+        custom_policy=custom,
+        weekdays=WEEKDAYS,
+        forms=clinic_settings.FORMS,
         crisis_languages=list(delivery_settings.DEFAULT_CRISIS_TEXT),
     ), (400 if error else 200)
 
@@ -71,6 +93,23 @@ def clinic_policy(actor: Actor):
     return redirect(url_for(".clinic_page", saved=1), code=303)
 
 
+@bp.post("/clinic/logo")
+@signed_in("admin")
+def clinic_logo(actor: Actor):
+    """The logo on the clinic's reports: a PNG of at most 256 kB."""
+    svc = services()
+    upload = request.files.get("logo")
+    try:
+        branding.save_logo(svc.settings, actor.clinic_id, upload.read() if upload else b"")
+    except InvalidRequest as problem:
+        return redirect(
+            url_for(".clinic_page", logo_error=str(problem).partition(": ")[2]), code=303
+        )
+    with svc.db.session() as session:
+        _audit(session, actor)
+    return redirect(url_for(".clinic_page", saved=1), code=303)
+
+
 def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]]:
     values: dict[str, object] = dict(form)
     values.pop("csrf_token", None)
@@ -85,8 +124,11 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
         values[name] = form.get(name, "").strip() or None
     values["report_attach_pdf"] = form.get("report_attach_pdf") == "on"
     values["watch_digest"] = form.get("watch_digest") == "on"
-    crisis = {key.removeprefix("crisis_"): text.strip() for key, text in form.items()
-              if key.startswith("crisis_") and text.strip()}
+    crisis = {
+        key.removeprefix("crisis_"): text.strip()
+        for key, text in form.items()
+        if key.startswith("crisis_") and text.strip()
+    }
     for key in [k for k in values if k.startswith("crisis_")]:
         del values[key]
     values["crisis_text"] = crisis
@@ -98,17 +140,23 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
 def _values(session, actor: Actor) -> dict[str, object]:  # type: ignore[no-untyped-def]
     clinic = session.get(Clinic, actor.clinic_id)
     policy = delivery_settings.policy_for(session, actor.clinic_id)
-    form = next((k for k, v in clinic_settings.FORMS.items() if v == clinic.instruments),
-                "alliance")
+    form = next(
+        (k for k, v in clinic_settings.FORMS.items() if v == clinic.instruments), "alliance"
+    )
     values: dict[str, object] = {
-        "timezone": clinic.timezone, "language": clinic.language, "form_instruments": form,
-        "report_weekday": clinic.report_weekday, "report_hour": clinic.report_hour,
+        "timezone": clinic.timezone,
+        "language": clinic.language,
+        "form_instruments": form,
+        "report_weekday": clinic.report_weekday,
+        "report_hour": clinic.report_hour,
         "report_retention_days": clinic.report_retention_days,
         "report_attach_pdf": clinic.report_attach_pdf,
         "link_lifetime_hours": policy.link_lifetime_hours,
         "reminder_after_hours": policy.reminder_after_hours or "",
-        "quiet_start": policy.quiet_start or "", "quiet_end": policy.quiet_end or "",
-        "on_call_email": policy.on_call_email or "", "watch_digest": policy.watch_digest,
+        "quiet_start": policy.quiet_start or "",
+        "quiet_end": policy.quiet_end or "",
+        "on_call_email": policy.on_call_email or "",
+        "watch_digest": policy.watch_digest,
         "escalate_rupture_minutes": policy.escalate_rupture_minutes,
         "escalate_urgent_minutes": policy.escalate_urgent_minutes,
     }
@@ -117,6 +165,12 @@ def _values(session, actor: Actor) -> dict[str, object]:  # type: ignore[no-unty
 
 
 def _audit(session, actor: Actor) -> None:  # type: ignore[no-untyped-def]
-    audit.record(session, "settings_changed", actor_id=actor.staff_id,
-                 clinic_id=actor.clinic_id, object_type="clinic", object_id=actor.clinic_id,
-                 at=now())
+    audit.record(
+        session,
+        "settings_changed",
+        actor_id=actor.staff_id,
+        clinic_id=actor.clinic_id,
+        object_type="clinic",
+        object_id=actor.clinic_id,
+        at=now(),
+    )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import uuid
 
+import pypdf
+from PIL import Image
 from sqlalchemy import select
 
-from fic.services import clinics, delivery_settings, policies
+from fic.services import clinics, delivery_settings, policies, reports
 from fic.storage import repository
-from fic.storage.models import Clinic
+from fic.storage.models import Clinic, Report, Staff
 from tests.flows import csrf_token, set_up_clinic
 from tests.staff_flows import make_account, signed_in_client
 
@@ -83,3 +86,40 @@ def test_a_policy_file_is_checked_before_it_replaces_the_default(sqlite_app):
     assert not policies.policy_path(settings, clinic_id).exists()
     assert upload(b'{"cooldown": 4}').status_code == 303
     assert policies.policy_for(settings, clinic_id).cooldown == 4
+
+
+def _png(width: int, height: int) -> bytes:
+    image = io.BytesIO()
+    Image.new("RGB", (width, height), (47, 93, 138)).save(image, format="PNG")
+    return image.getvalue()
+
+
+def test_the_clinics_logo_appears_on_its_reports_and_only_a_png_is_taken(sqlite_app, mail):
+    admin = _admin(sqlite_app)
+    token = csrf_token(admin.get(PAGE).get_data(as_text=True))
+
+    def upload(content: bytes):
+        return admin.post(f"{PAGE}/logo", data={"csrf_token": token,
+                                                "logo": (io.BytesIO(content), "logo")},
+                          content_type="multipart/form-data")
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><image href="http://127.0.0.1:9/x"/></svg>'
+    assert "logo_error" in upload(svg).headers["Location"]
+    assert "logo_error" not in upload(_png(97, 31)).headers["Location"]
+    clinic_name = "Test Clinic"
+    with sqlite_app.extensions["fic"].db.session() as session:
+        supervisor = session.scalar(select(Staff).where(Staff.role == "supervisor")).email
+        key = clinics.create_api_key(session, repository.clinic_named(session, clinic_name)).key
+    made = sqlite_app.test_client().post(
+        "/api/v1/reports", json={"supervisor": supervisor, "period": "2026-W47"},
+        headers={"Authorization": f"Bearer {key}"}).get_json()
+    with sqlite_app.extensions["fic"].db.session() as session:
+        passphrase = clinics.report_passphrase(
+            sqlite_app.extensions["fic"].keys,
+            session.scalar(select(Staff).where(Staff.role == "supervisor")))
+        pdf = reports.content(sqlite_app.extensions["fic"].keys,
+                              session.get(Report, uuid.UUID(made["id"])))
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert reader.decrypt(passphrase)
+    sizes = {(image.image.width, image.image.height) for image in reader.pages[0].images}
+    assert (97, 31) in sizes
