@@ -18,7 +18,7 @@ from fic.cli_keys import client_group, keys_group
 from fic.cli_reports import report, reports_group
 from fic.errors import FicError
 from fic.extensions import services
-from fic.services import clinics
+from fic.services import clinics, reports
 from fic.services.policies import install_policy
 from fic.storage import repository
 
@@ -90,24 +90,38 @@ def staff_add(clinic_name: str, email: str, role: str, supervisor_email: str | N
         _fail(error)
     click.echo(f"added {staff.role} {staff.email}")
     if passphrase:
-        click.echo("Report passphrase (shown once; give it to the supervisor in person, "
-                   "rotate with `fic staff passphrase`):")
+        click.echo(
+            "Report passphrase (shown once; give it to the supervisor in person, "
+            "rotate with `fic staff passphrase`):"
+        )
         click.echo(passphrase)
 
 
 @staff_group.command("passphrase")
 @click.argument("email")
 def staff_passphrase(email: str) -> None:
-    """Generate (or rotate) a report passphrase and show it once; older reports keep the old."""
+    """Generate (or rotate) a report passphrase and show it once; stored reports follow it."""
     svc = services()
     try:
         with svc.db.session() as session:
             staff = repository.staff_by_email(session, email)
+            old = (
+                clinics.report_passphrase(svc.keys, staff)
+                if staff.report_passphrase_ct is not None
+                else None
+            )
             passphrase = clinics.set_report_passphrase(session, svc.keys, staff)
+            moved = (
+                reports.reencrypt_for_owner(session, svc.keys, staff.id, old, passphrase)
+                if old
+                else 0
+            )
     except FicError as error:
         _fail(error)
     click.echo("Report passphrase (shown once; give it to the supervisor in person):")
     click.echo(passphrase)
+    if moved:
+        click.echo(f"{moved} stored report(s) now open with it; the old passphrase no longer does.")
 
 
 @cli.group("apikey")

@@ -134,12 +134,19 @@ def new_passphrase(length: int = 24) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-def encrypt_pdf(pdf: bytes, passphrase: str) -> bytes:
-    """AES-256 revision 6 with metadata encrypted; the owner password is random and thrown away."""
+def encrypt_pdf(pdf: bytes, passphrase: str, current: str = "") -> bytes:
+    """AES-256 revision 6 with metadata encrypted; the owner password is random and thrown away.
+
+    `current` opens a PDF that is encrypted already (re-encryption under a new passphrase).
+    """
     if len(passphrase) < 20:
         raise ConfigurationError("report passphrase must have at least 20 characters")
     out = io.BytesIO()
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
+    try:
+        doc = pikepdf.open(io.BytesIO(pdf), password=current)
+    except pikepdf.PasswordError:
+        raise DecryptionFailed("the report does not open with the current passphrase") from None
+    with doc:
         doc.save(
             out,
             encryption=pikepdf.Encryption(

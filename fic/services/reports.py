@@ -63,8 +63,9 @@ class Period:
         return cls.parse(f"{year}-W{week}")
 
 
-def request_report(session: Session, owner: Staff, period: Period,
-                   client: Client | None = None) -> tuple[Report, bool]:
+def request_report(
+    session: Session, owner: Staff, period: Period, client: Client | None = None
+) -> tuple[Report, bool]:
     """The report row for this owner and period, created if new; True when it needs building."""
     kind = SUMMARY if client is None else PROGRESS
     if kind == SUMMARY and owner.role != "supervisor":
@@ -79,10 +80,18 @@ def request_report(session: Session, owner: Staff, period: Period,
     clinic = session.get(Clinic, owner.clinic_id)
     assert clinic is not None  # noqa: S101 - foreign key
     lo, hi = period_bounds(period.start, period.end, clinic.timezone)
-    report = Report(id=uuid.uuid4(), dedupe_key=key, supervisor_id=owner.id, kind=kind,
-                    client_id=client.id if client else None, period_start=lo, period_end=hi,
-                    period_label=period.label, status="building",
-                    file_name=f"fic-{secrets.token_hex(8)}.pdf")
+    report = Report(
+        id=uuid.uuid4(),
+        dedupe_key=key,
+        supervisor_id=owner.id,
+        kind=kind,
+        client_id=client.id if client else None,
+        period_start=lo,
+        period_end=hi,
+        period_label=period.label,
+        status="building",
+        file_name=f"fic-{secrets.token_hex(8)}.pdf",
+    )
     try:
         with session.begin_nested():
             session.add(report)
@@ -93,8 +102,9 @@ def request_report(session: Session, owner: Staff, period: Period,
     return report, True
 
 
-def build(db: Database, keys: KeyRing, settings: Settings, renderer: ReportRenderer,
-          report_id: uuid.UUID) -> bool:
+def build(
+    db: Database, keys: KeyRing, settings: Settings, renderer: ReportRenderer, report_id: uuid.UUID
+) -> bool:
     """Render, encrypt and store one report; False when there was nothing to build."""
     with db.session() as session:
         report = session.get(Report, report_id)
@@ -124,8 +134,11 @@ def build(db: Database, keys: KeyRing, settings: Settings, renderer: ReportRende
 
 def mark_failed(db: Database, report_id: uuid.UUID, reason: str) -> None:
     with db.session() as session:
-        session.execute(update(Report).where(Report.id == report_id, Report.status == "building")
-                        .values(status="failed", error=reason[:200]))
+        session.execute(
+            update(Report)
+            .where(Report.id == report_id, Report.status == "building")
+            .values(status="failed", error=reason[:200])
+        )
 
 
 def content(keys: KeyRing, report: Report) -> bytes:
@@ -135,39 +148,61 @@ def content(keys: KeyRing, report: Report) -> bytes:
     return keys.open_bytes(report.content_ct, content_binding(report.id))
 
 
+def reencrypt_for_owner(
+    session: Session, keys: KeyRing, owner_id: uuid.UUID, old: str, new: str
+) -> int:
+    """After a passphrase rotation, every stored report of the owner opens with the new one."""
+    count = 0
+    for report in session.scalars(
+        select(Report).where(Report.supervisor_id == owner_id, Report.status == "ready")
+    ):
+        pdf = encrypt_pdf(content(keys, report), new, current=old)
+        report.content_ct = keys.seal_bytes(pdf, content_binding(report.id))
+        report.sha256, report.size_bytes = hashlib.sha256(pdf).hexdigest(), len(pdf)
+        count += 1
+    return count
+
+
 def content_binding(report_id: uuid.UUID) -> bytes:
     return binding("report", "content", report_id)
 
 
-def email_owner(db: Database, keys: KeyRing, settings: Settings, mailer: Mailer,
-                report_id: uuid.UUID) -> bool:
+def email_owner(
+    db: Database, keys: KeyRing, settings: Settings, mailer: Mailer, report_id: uuid.UUID
+) -> bool:
     """Tell the owner the report is ready, once: the claim is committed before sending."""
     with db.session() as session:
         claimed = session.execute(
-            update(Report).where(Report.id == report_id, Report.status == "ready",
-                                 Report.emailed_at.is_(None)).values(emailed_at=utcnow()))
+            update(Report)
+            .where(Report.id == report_id, Report.status == "ready", Report.emailed_at.is_(None))
+            .values(emailed_at=utcnow())
+        )
         if not claimed.rowcount:
             return False
         report = session.get(Report, report_id)
         owner = session.get(Staff, report.supervisor_id) if report else None
         clinic = session.get(Clinic, owner.clinic_id) if owner else None
         assert report is not None and owner is not None and clinic is not None  # noqa: S101
-        attachments = ((report.file_name, content(keys, report), "application/pdf"),) \
-            if clinic.report_attach_pdf else ()
+        attachments = (
+            ((report.file_name, content(keys, report), "application/pdf"),)
+            if clinic.report_attach_pdf
+            else ()
+        )
         email = Email(
             to=owner.email,
             subject=f"[fic] Your report for {report.period_label} is ready",
-            text=(f"Your {_kind_text(report.kind)} for {report.period_label} is ready.\n\n"
-                  f"Sign in to download it:\n{settings.base_url}/staff/reports/{report.id}\n\n"
-                  "Open it with your report passphrase. This message never contains it.\n"),
+            text=(
+                f"Your {_kind_text(report.kind)} for {report.period_label} is ready.\n\n"
+                f"Sign in to download it:\n{settings.base_url}/staff/reports/{report.id}\n\n"
+                "Open it with your report passphrase. This message never contains it.\n"
+            ),
             attachments=attachments,
         )
     try:
         mailer.send(email)
     except Exception:
         with db.session() as session:
-            session.execute(update(Report).where(Report.id == report_id)
-                            .values(emailed_at=None))
+            session.execute(update(Report).where(Report.id == report_id).values(emailed_at=None))
         raise
     return True
 
@@ -181,9 +216,13 @@ def due_this_hour(db: Database, now: datetime) -> list[tuple[uuid.UUID, Period]]
             if local.weekday() != clinic.report_weekday or local.hour != clinic.report_hour:
                 continue
             period = Period.week_before(local.date())
-            supervisors = session.scalars(select(Staff.id).where(
-                Staff.clinic_id == clinic.id, Staff.role == "supervisor",
-                Staff.report_passphrase_ct.is_not(None)))
+            supervisors = session.scalars(
+                select(Staff.id).where(
+                    Staff.clinic_id == clinic.id,
+                    Staff.role == "supervisor",
+                    Staff.report_passphrase_ct.is_not(None),
+                )
+            )
             due += [(supervisor_id, period) for supervisor_id in supervisors]
     return due
 
@@ -196,12 +235,16 @@ def purge_expired(db: Database, now: datetime) -> int:
             cutoff = now - timedelta(days=clinic.report_retention_days)
             owners = select(Staff.id).where(Staff.clinic_id == clinic.id)
             purged += session.execute(
-                update(Report).where(Report.supervisor_id.in_(owners),
-                                     Report.created_at < cutoff, Report.status != "purged")
-                .values(status="purged", content_ct=None)).rowcount
+                update(Report)
+                .where(
+                    Report.supervisor_id.in_(owners),
+                    Report.created_at < cutoff,
+                    Report.status != "purged",
+                )
+                .values(status="purged", content_ct=None)
+            ).rowcount
     return purged
 
 
 def _kind_text(kind: str) -> str:
     return "supervision summary" if kind == SUMMARY else "client progress report"
-

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import io
 import secrets
 
+import pypdf
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -84,3 +86,21 @@ def test_an_erased_client_s_comments_cannot_be_read_any_more(cli_env):
     with app.extensions["fic"].db.session() as session:
         client = session.scalar(select(Client))
         assert client.client_ref != "K-2" and client.dek_wrapped is None
+
+
+def test_a_rotated_report_passphrase_opens_the_stored_reports_and_the_old_one_does_not(cli_env):
+    app, _, _ = cli_env
+    clinic = set_up_clinic(app)
+    app.test_client().post("/api/v1/reports", json={"supervisor": clinic.supervisor,
+                                                    "period": "2026-W46"},
+                           headers={"Authorization": f"Bearer {clinic.api_key}"})
+    result = CliRunner().invoke(cli, ["staff", "passphrase", clinic.supervisor])
+    assert result.exit_code == 0, result.output
+    new = result.output.splitlines()[1]
+    assert "1 stored report(s) now open with it" in result.output
+    keys = app.extensions["fic"].keys
+    with app.extensions["fic"].db.session() as session:
+        pdf = reports.content(keys, session.scalar(select(Report)))
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert not reader.decrypt(clinic.passphrase)
+    assert pypdf.PdfReader(io.BytesIO(pdf)).decrypt(new)
