@@ -72,6 +72,9 @@ def delivery_set(clinic_name: str, assignments: tuple[str, ...]) -> None:
     changes: dict[str, object] = {}
     for assignment in assignments:
         name, _, raw = assignment.partition("=")
+        if raw.strip().lower() in ("none", "null", ""):
+            changes[name] = None  # "none" is a value a clinic may choose
+            continue
         try:
             changes[name] = json.loads(raw)
         except json.JSONDecodeError:

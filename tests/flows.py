@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fic.services import clinics
+from fic.services import clinics, delivery_settings
 
 SUPERVISOR = "supervisor@clinic.test"
 CLINICIAN = "clinician@clinic.test"
@@ -26,8 +26,11 @@ class Clinic:
     passphrase: str
 
 
-def set_up_clinic(app: Flask, name: str = "Test Clinic") -> Clinic:
-    """A clinic with one supervisor and one clinician; a second clinic gets its own staff."""
+def set_up_clinic(app: Flask, name: str = "Test Clinic", quiet_hours: bool = False) -> Clinic:
+    """A clinic with one supervisor and one clinician; a second clinic gets its own staff.
+
+    Quiet hours are off unless asked for, so no test depends on the hour it runs at; the
+    tests about quiet hours turn them on and move the clock."""
     services = app.extensions["fic"]
     domain = "" if name == "Test Clinic" else name.lower().replace(" ", "-") + "."
     supervisor_email, clinician_email = (
@@ -38,6 +41,9 @@ def set_up_clinic(app: Flask, name: str = "Test Clinic") -> Clinic:
         clinics.add_staff(session, clinic, clinician_email, "clinician", supervisor_email)
         passphrase = clinics.set_report_passphrase(session, services.keys, supervisor)
         key = clinics.create_api_key(session, clinic).key
+        if not quiet_hours:
+            session.flush()
+            delivery_settings.update(session, clinic.id, quiet_start=None, quiet_end=None)
     return Clinic(name, key, supervisor_email, clinician_email, passphrase)
 
 

@@ -135,6 +135,9 @@ def update(session: Session, clinic_id: uuid.UUID, **changes: object) -> Deliver
     current = policy_for(session, clinic_id)
     for name, value in changes.items():
         _check(name, value)
+    quiet = [changes.get(name, getattr(current, name)) for name in ("quiet_start", "quiet_end")]
+    if (quiet[0] is None) != (quiet[1] is None):
+        raise InvalidRequest("quiet hours: a start and an end, or none at all")
     row = session.get(ClinicDeliverySettings, clinic_id)
     if row is None:
         row = ClinicDeliverySettings(clinic_id=clinic_id)

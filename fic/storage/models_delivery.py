@@ -26,16 +26,20 @@ from fic.storage.models import Base, UTCDateTime, utcnow
 
 
 class ClinicDeliverySettings(Base):
-    """One clinic's delivery choices; a clinic without a row uses the defaults."""
+    """One clinic's delivery choices; a clinic without a row uses the defaults.
+
+    The defaults live in one place, fic.services.delivery_settings.DeliveryPolicy; the row is
+    always written whole from it. Nullable columns carry no ORM default: SQLAlchemy leaves a
+    None out of the INSERT, so a default here would silently replace a clinic's "none"."""
 
     __tablename__ = "clinic_delivery_settings"
     clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinic.id"), primary_key=True)
     link_lifetime_hours: Mapped[int] = mapped_column(Integer, default=96)
     # None: no reminder.
-    reminder_after_hours: Mapped[int | None] = mapped_column(Integer, default=48)
+    reminder_after_hours: Mapped[int | None] = mapped_column(Integer)
     # "HH:MM" in the clinic's time zone; no message to a client between start and end.
-    quiet_start: Mapped[str | None] = mapped_column(String(5), default="21:00")
-    quiet_end: Mapped[str | None] = mapped_column(String(5), default="08:00")
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
     # level -> list of targets: clinician, supervisor, on_call, webhook.
     routing: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     on_call_email: Mapped[str | None] = mapped_column(String(254))

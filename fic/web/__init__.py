@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from fic.web import api, delivery, delivery_api, form
+from fic.web import api, delivery, delivery_api, form, settings_api
 from fic.web.redaction import install_log_redaction
 from fic.web.staff_setup import register_staff
 
@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(delivery.bp)
     app.register_blueprint(delivery_api.bp)
+    app.register_blueprint(settings_api.bp)
     register_staff(app)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
