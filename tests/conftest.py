@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from fic import create_app
 from fic.settings import Settings
+from tests import staff_flows
 from tests.mail import MailCatcher
 
 POSTGRES_URL = os.environ.get(
@@ -25,6 +26,13 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("FIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 TEST_KEYS = "t1:" + "A" * 43 + "="  # 32 zero-ish bytes, base64; a test key, never a real one
+
+
+@pytest.fixture(autouse=True)
+def stop_clocks() -> Iterator[None]:
+    """A clock a test froze (tests.staff_flows.install_clock) never outlives the test."""
+    yield
+    staff_flows.stop_clocks()
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pyotp
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,23 +18,36 @@ from tests.flows import csrf_token
 PASSWORD = "correct horse battery staple"
 
 
-@dataclass
 class Clock:
-    """The injected clock: app.extensions["fic_clock"]; moves only when told."""
+    """The one clock (fic.clock), frozen by time-machine at `start`; moves only when told.
 
-    at: datetime = field(default_factory=utcnow)
+    Stopped after each test by the `stop_clocks` fixture in tests/conftest.py."""
+
+    running: list[Clock] = []
+
+    def __init__(self, start: datetime) -> None:
+        self._travel = time_machine.travel(start, tick=False)
+        self._traveller = self._travel.start()
+        Clock.running.append(self)
 
     def __call__(self) -> datetime:
-        return self.at
+        return utcnow()
 
     def advance(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
+        self._traveller.shift(timedelta(**delta))
+
+    def stop(self) -> None:
+        self._travel.stop()
+
+
+def stop_clocks() -> None:
+    while Clock.running:
+        Clock.running.pop().stop()
 
 
 def install_clock(app: Flask, start: datetime | None = None) -> Clock:
-    clock = Clock(start or utcnow())
-    app.extensions["fic_clock"] = clock
-    return clock
+    """Freeze the clock for this test (`app` is where the clock used to be injected)."""
+    return Clock(start or utcnow())
 
 
 def make_account(app: Flask, email: str, totp: bool = True, password: str = PASSWORD,

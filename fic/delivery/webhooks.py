@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 
+from fic import clock
 from fic.delivery import http
 
 SIGNATURE_HEADER = "Fic-Signature"
@@ -32,7 +32,7 @@ def verify(secret: str, header: str, body: bytes, now: float | None = None) -> b
         timestamp = int(parts["t"])
     except (KeyError, ValueError):
         return False
-    if abs((now if now is not None else time.time()) - timestamp) > TOLERANCE_SECONDS:
+    if abs((now if now is not None else clock.timestamp()) - timestamp) > TOLERANCE_SECONDS:
         return False
     expected = sign(secret, timestamp, body).split("v1=", 1)[1]
     return hmac.compare_digest(expected, parts.get("v1", ""))
@@ -45,7 +45,7 @@ def encode(payload: dict[str, object]) -> bytes:
 def send(
     url: str, secret: str, delivery_id: str, body: bytes, timeout: float, now: float | None = None
 ) -> http.Reply:
-    timestamp = int(now if now is not None else time.time())
+    timestamp = int(now if now is not None else clock.timestamp())
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "fic-webhooks/1",

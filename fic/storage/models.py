@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from fic import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes; SQLite hands back naive ones, which are UTC by construction."""
@@ -45,7 +47,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """fic.clock.now(), the one clock (kept here as the column default every table uses)."""
+    return clock.now()
 
 
 class Base(DeclarativeBase):

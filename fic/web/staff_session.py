@@ -18,15 +18,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, g, redirect, request, session, url_for
 
+from fic import clock
 from fic.errors import NotFound
 from fic.extensions import services
 from fic.services import audit, signin
 from fic.services.access import Actor
-from fic.storage.models import Clinic, utcnow
+from fic.storage.models import Clinic
 
-CLOCK = "fic_clock"
 SID = "sid"
 NEXT = "next"
 
@@ -44,8 +44,7 @@ def configure(app: Flask) -> None:
 
 
 def now() -> datetime:
-    clock: Callable[[], datetime] = current_app.extensions.get(CLOCK, utcnow)
-    return clock()
+    return clock.now()
 
 
 def client_ip() -> str | None:
