@@ -1,8 +1,9 @@
 """Celery wired to Flask the documented way (flask.palletsprojects.com, "Background Tasks").
 
 JSON only, late acks, redelivery when a worker dies, time limits below the Redis
-visibility timeout, results ignored. Without a broker URL (embedded mode) there is no
-worker: `fic.jobs` runs each task in this process instead.
+visibility timeout, results ignored. Without a broker URL (embedded mode) the broker is
+Celery's in-memory transport and fic.embedded runs a worker and beat in the same process
+(`fic demo`, `fic run`); a one-off command runs its jobs inline (fic.jobs).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def celery_init_app(app: Flask) -> Celery:
             "visibility_timeout": settings.redis_visibility_timeout,
             "socket_connect_timeout": 2,
             "socket_timeout": 5,
+            # the in-memory queue of embedded mode (fic.embedded) is polled, not pushed
+            **({"polling_interval": 0.2} if settings.embedded else {}),
         },
         broker_connection_retry_on_startup=True,
         imports=TASK_MODULES,

@@ -14,6 +14,7 @@ from fic import cli_staff, create_app
 from fic.cli_backtest import backtest
 from fic.cli_delivery import COMMANDS as DELIVERY_COMMANDS
 from fic.cli_demo import demo
+from fic.cli_embedded import COMMANDS as EMBEDDED_COMMANDS
 from fic.cli_keys import client_group, keys_group
 from fic.cli_reports import report, reports_group
 from fic.errors import FicError
@@ -165,3 +166,5 @@ cli.add_command(client_group)
 for _command in DELIVERY_COMMANDS:
     cli.add_command(_command)
 cli_staff.register(cli, staff_group)
+for _command in EMBEDDED_COMMANDS:
+    cli.add_command(_command)

@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from fic import jobs
-from fic.cli_staff import staff_hint
+from fic import embedded, jobs
+from fic.delivery.files import mail_folder
 from fic.extensions import services
 from fic.services import demo as demo_service
 from fic.storage.models import utcnow
@@ -35,7 +35,11 @@ def demo(port: int | None, no_serve: bool) -> None:
         click.echo(
             f"  report passphrase for {demo_service.SUPERVISOR} (shown once): {info.passphrase}"
         )
-    click.echo(staff_hint(svc.settings, demo_service.SUPERVISOR))
+    click.echo(f"Staff pages: {svc.settings.base_url}/staff/ - each link below works once, "
+               "for 7 days, to choose a password")
+    click.echo("  (the supervisor and the admin then add an authenticator app):")
+    for email, url in info.sign_in_links.items():
+        click.echo(f"  {email:<30} {url}")
     click.echo("")
     click.echo("Open this post-session link on your phone or in a browser:")
     click.echo(f"  {info.link}")
@@ -45,11 +49,18 @@ def demo(port: int | None, no_serve: bool) -> None:
         f"  fic report --supervisor {demo_service.SUPERVISOR} "
         f"--from {today - timedelta(weeks=5)} --to {today} --out summary.pdf"
     )
-    click.echo(
-        f"Alert emails go to SMTP {svc.settings.smtp_host}:{svc.settings.smtp_port} "
-        "(run a mail catcher such as mailpit there to read them)."
-    )
+    if svc.settings.mail_to_files:
+        folder = mail_folder(svc.settings.instance_path)
+        click.echo(f"Emails and SMS fic sends are written to {folder}"
+                   " (no mail server needed): list them with `fic mail`, read one with "
+                   "`fic mail --show N`.")
+    else:
+        click.echo(f"Emails go to SMTP {svc.settings.smtp_host}:{svc.settings.smtp_port}.")
     if not no_serve:
+        if svc.settings.embedded:
+            embedded.start(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's app
+            click.echo("Jobs and the beat schedule (reminders, retries, escalations, reports) "
+                       "run in this process.")
         linked = urlsplit(svc.settings.base_url).port or 80
         if port is not None and port != linked:
             click.echo(f"Note: links point at {svc.settings.base_url}; set "

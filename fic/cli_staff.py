@@ -9,7 +9,6 @@ from fic.delivery.email import DeliveryFailed, Mailer
 from fic.errors import FicError, NotFound
 from fic.extensions import services
 from fic.services import audit, clinics, signin, staff_tokens
-from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import utcnow
 
@@ -18,14 +17,6 @@ def register(cli: click.Group, staff_group: click.Group) -> None:
     staff_group.add_command(staff_invite)
     staff_group.add_command(staff_password)
     cli.add_command(audit_group)
-
-
-def staff_hint(settings: Settings, email: str) -> str:
-    """One line for the demo printout: how staff get in."""
-    return (
-        f"Staff pages: {settings.base_url}/staff/  (first: fic staff password {email}; "
-        "supervisors and admins then add an authenticator app)"
-    )
 
 
 @click.command("invite")

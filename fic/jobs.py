@@ -1,8 +1,9 @@
 """The web layer's only way to queue work: by task name, with ids only.
 
-With a broker, a job is published to Redis; in embedded mode it runs here and now. Either
-way callers go through the outbox (fic.services.outbox), so a job is never lost between a
-commit and a broker that is down.
+With a broker, a job is published to Redis. In embedded mode it goes to the in-process
+worker (fic.embedded) when that runs (`fic demo`, `fic run`), and otherwise (a one-off CLI
+command, a test) runs here and now. Either way callers go through the outbox
+(fic.services.outbox), so a job is never lost between a commit and a broker that is down.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from celery import Celery
 from flask import current_app
 from kombu.exceptions import OperationalError
 
+from fic import embedded
+
 log = logging.getLogger(__name__)
 
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.3}
@@ -21,7 +24,7 @@ _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.3, "
 def publish(task: str, args: list[str]) -> bool:
     """Hand one job to the broker (or run it, embedded). False if the broker is unreachable."""
     celery_app: Celery = current_app.extensions["celery"]
-    if current_app.extensions["fic"].settings.embedded:
+    if current_app.extensions["fic"].settings.embedded and not embedded.running(current_app):
         celery_app.loader.import_default_modules()
         result = celery_app.tasks[task].apply(args=args, throw=False)
         if result.failed():

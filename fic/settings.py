@@ -15,6 +15,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_timeout: float = 10.0
+    # "smtp", "files" (write .eml files under <instance>/mail/), or "auto": files in
+    # embedded mode when no SMTP host is configured, SMTP otherwise.
+    mail_transport: Literal["auto", "smtp", "files"] = "auto"
     link_lifetime_hours: int = 96
     comment_max_chars: int = 2000
 
@@ -51,6 +55,13 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """No broker configured: tasks run in this process."""
         return not self.redis_url
+
+    @property
+    def mail_to_files(self) -> bool:
+        """Outgoing email (and SMS without a provider) is written to files, not sent."""
+        if self.mail_transport == "auto":
+            return self.embedded and "smtp_host" not in self.model_fields_set
+        return self.mail_transport == "files"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from fic.delivery import files
 from fic.errors import FicError
 from fic.settings import Settings
 
@@ -45,6 +46,9 @@ class Mailer:
         for name, content, mime in email.attachments:
             maintype, _, subtype = mime.partition("/")
             message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+        if s.mail_to_files:
+            files.write_email(files.mail_folder(s.instance_path), message)
+            return
         try:
             with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout) as smtp:
                 if s.smtp_starttls:

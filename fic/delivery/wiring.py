@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fic.delivery.config import delivery_config
 from fic.delivery.email import Mailer
+from fic.delivery.files import FileSms, mail_folder
 from fic.delivery.sms import sms_sender
 from fic.extensions import services
 from fic.services.delivery import LinkSenders
@@ -27,7 +28,10 @@ def alert_senders() -> Senders:
 def link_senders() -> LinkSenders:
     svc = services()
     config = delivery_config()
-    return LinkSenders(Mailer(svc.settings), sms_sender(config), svc.keys, svc.settings, config)
+    sms = sms_sender(config)
+    if sms is None and svc.settings.mail_to_files:
+        sms = FileSms(mail_folder(svc.settings.instance_path))
+    return LinkSenders(Mailer(svc.settings), sms, svc.keys, svc.settings, config)
 
 
 def beat_schedule(sweep_seconds: float) -> dict[str, dict[str, object]]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fic.crypto import KeyRing
 from fic.domain.answers import Answers
 from fic.errors import NotFound
-from fic.services import clinics, links, outbox, responses
+from fic.services import clinics, links, outbox, responses, staff_tokens
 from fic.services.outbox import Publisher
 from fic.settings import Settings
 from fic.storage import repository
@@ -77,6 +77,8 @@ class DemoInfo:
     passphrase: str | None = None
     link: str = ""
     staff: list[str] = field(default_factory=list)
+    # email -> a single-use link to choose a password (works once, for 7 days)
+    sign_in_links: dict[str, str] = field(default_factory=dict)
 
 
 def seed(db: Database, keys: KeyRing, settings: Settings, publish: Publisher) -> DemoInfo:
@@ -105,6 +107,10 @@ def seed(db: Database, keys: KeyRing, settings: Settings, publish: Publisher) ->
         fresh = links.record_session(
             session, settings, keys, clinic, "DEMO-101", CLINICIANS[0], utcnow()
         )
+        for email in info.staff:
+            staff = repository.staff_by_email(session, email, clinic.id)
+            issued = staff_tokens.issue(session, settings, staff, "invite", utcnow())
+            info.sign_in_links[email] = issued.url
     info.link = fresh.link.url
     return info
 
