@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(qpdf poppler-utils docker-compose chromium)
+  packages+=(qpdf poppler-utils docker-compose chromium faketime)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -20,6 +20,7 @@ from fic import create_app
 from fic.settings import Settings
 from tests import staff_flows
 from tests.mail import MailCatcher
+from tests.tasks import TaskRuns
 
 POSTGRES_URL = os.environ.get(
     "FIC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -33,6 +34,15 @@ def stop_clocks() -> Iterator[None]:
     """A clock a test froze (tests.staff_flows.install_clock) never outlives the test."""
     yield
     staff_flows.stop_clocks()
+
+
+@pytest.fixture
+def task_runs() -> Iterator[TaskRuns]:
+    """The Celery tasks that run in this process during the test (tests/tasks.py)."""
+    runs = TaskRuns()
+    runs.connect()
+    yield runs
+    runs.disconnect()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from tests.conftest import TEST_KEYS, make_settings
 from tests.delivery.helpers import CLIENT_REF, alert_case
 from tests.delivery.procs import RedisServer, Worker, free_port
 from tests.flows import answers, new_session, set_up_clinic, submit_form
+from tests.tasks import broker_empty, until
 
 RISK_COMMENT = "canary comment: some days I want to end my life"
 
@@ -93,7 +94,9 @@ def test_a_worker_killed_with_sigkill_in_the_middle_of_notify_is_replaced_and_th
         second = Worker(env, tmp_path / "worker2.log", beat=True)
         second.wait_ready()
         stalling_smtp.wait_for(2)
-        time.sleep(3)  # a duplicate would have arrived by now
+        # Settled: the redelivered message is acknowledged and every delivery is final, so
+        # nothing is left that could send a duplicate.
+        until(lambda: broker_empty(redis_url) and _all_sent(app), 30, "deliveries settled")
     finally:
         first.stop()
         if second is not None:
@@ -109,8 +112,13 @@ def test_a_worker_killed_with_sigkill_in_the_middle_of_notify_is_replaced_and_th
     app.extensions["fic"].db.dispose()
 
 
+def _all_sent(app) -> bool:
+    with app.extensions["fic"].db.session() as session:
+        return {row.status for row in session.scalars(select(Delivery))} == {"sent"}
+
+
 def test_with_redis_stopped_the_client_sees_thanks_and_the_alert_goes_out_once_redis_is_back(
-    tmp_path, mail, postgres_url
+    tmp_path, mail, postgres_url, task_runs
 ):
     broker = RedisServer(tmp_path)
     broker.start()
@@ -140,10 +148,10 @@ def test_with_redis_stopped_the_client_sees_thanks_and_the_alert_goes_out_once_r
             with app.app_context():  # beat's reconciler, a little later
                 outbox.relay(db, jobs.publish, now=utcnow() + timedelta(minutes=2))
             messages = mail.wait_for(2)
-            time.sleep(1.5)
+            task_runs.wait_idle(broker.url)
             with app.app_context():  # a second reconciler run finds nothing left to do
                 assert outbox.relay(db, jobs.publish, now=utcnow() + timedelta(minutes=5)) == 0
-            time.sleep(0.5)
+            task_runs.wait_idle(broker.url)
         assert len(mail.messages) == 2
         assert {m["To"] for m in messages} == {clinic.clinician, clinic.supervisor}
         with db.session() as session:

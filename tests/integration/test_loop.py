@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import re
 import threading
-import time
 from datetime import timedelta
 
 import redis
@@ -31,9 +30,10 @@ def _run_course(app, clinic) -> None:
         assert response.status_code == 303
 
 
-def _assert_one_alert_emailed_without_health_data(app, clinic, mail) -> None:
+def _assert_one_alert_emailed_without_health_data(app, clinic, mail, task_runs,
+                                                   redis_url=None) -> None:
     messages = mail.wait_for(2)
-    time.sleep(1.0)  # anything extra would have arrived by now
+    task_runs.wait_idle(redis_url)  # nothing left that could send another
     assert len(mail.messages) == 2
     assert {m["To"] for m in mail.messages} == {clinic.clinician, clinic.supervisor}
     with app.extensions["fic"].db.session() as session:
@@ -48,10 +48,10 @@ def _assert_one_alert_emailed_without_health_data(app, clinic, mail) -> None:
         assert not re.search(r"\b(5\.0|9\.5|20\.0|38\.0)\b", text), "no scores in an alert"
 
 
-def test_the_loop_runs_in_process_on_sqlite(sqlite_app, mail):
+def test_the_loop_runs_in_process_on_sqlite(sqlite_app, mail, task_runs):
     clinic = set_up_clinic(sqlite_app)
     _run_course(sqlite_app, clinic)
-    _assert_one_alert_emailed_without_health_data(sqlite_app, clinic, mail)
+    _assert_one_alert_emailed_without_health_data(sqlite_app, clinic, mail, task_runs)
 
 
 class RedisRecorder:
@@ -85,7 +85,7 @@ class RedisRecorder:
 
 
 def test_the_loop_runs_on_postgres_redis_and_a_real_worker_without_health_data_in_redis(
-    worker_app, mail, redis_url
+    worker_app, mail, redis_url, task_runs
 ):
     app = worker_app
     celery_app = app.extensions["celery"]
@@ -94,7 +94,7 @@ def test_the_loop_runs_on_postgres_redis_and_a_real_worker_without_health_data_i
         celery_app, pool="threads", concurrency=2, perform_ping_check=False
     ):
         _run_course(app, clinic)
-        _assert_one_alert_emailed_without_health_data(app, clinic, mail)
+        _assert_one_alert_emailed_without_health_data(app, clinic, mail, task_runs, redis_url)
     assert any("fic.evaluate_response" in c for c in recorder.commands), "jobs went via Redis"
     traffic = "\n".join(recorder.commands)
     bodies = _decoded_bodies(traffic)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import time_machine
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select
 
@@ -26,12 +26,22 @@ def _reports(app) -> list[Report]:
         return list(session.scalars(select(Report)))
 
 
-def test_the_weekly_fan_out_builds_each_report_once_when_beat_fires_twice(worker_app, mail):
+def test_the_weekly_fan_out_builds_each_report_once_when_beat_fires_twice(
+    worker_app, mail, redis_url, task_runs
+):
     app = worker_app
     celery_app = app.extensions["celery"]
     clinic = set_up_clinic(app)
-    if utcnow().minute == 59 and utcnow().second > 45:
-        time.sleep(61 - utcnow().second)  # the beat task must run within the same local hour
+    # A Monday, 10:05 in Berlin: the clinic's report hour, whatever the hour CI runs at.
+    traveller = time_machine.travel(datetime(2026, 11, 30, 9, 5, tzinfo=UTC), tick=True)
+    traveller.start()
+    try:
+        _fan_out_twice(app, celery_app, clinic, mail, redis_url, task_runs)
+    finally:
+        traveller.stop()
+
+
+def _fan_out_twice(app, celery_app, clinic, mail, redis_url, task_runs) -> None:
     local_now = utcnow().astimezone(ZoneInfo("Europe/Berlin"))
     with app.extensions["fic"].db.session() as session:
         row = session.scalar(select(Clinic))
@@ -44,7 +54,7 @@ def test_the_weekly_fan_out_builds_each_report_once_when_beat_fires_twice(worker
         schedule.delay()
         schedule.delay()
         [message] = [m for m in mail.wait_for(1) if m["To"] == clinic.supervisor]
-        time.sleep(1.5)  # a second build or email would have arrived by now
+        task_runs.wait_idle(redis_url)  # nothing left that could build or send a second
     built = _reports(app)
     assert len(built) == 1 and built[0].status == "ready"
     assert built[0].period_label == reports.Period.week_before(local_now.date()).label
