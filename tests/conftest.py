@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 import redis
+import time_machine
 from sqlalchemy.engine import make_url
 
 from fic import create_app
@@ -34,6 +36,15 @@ def stop_clocks() -> Iterator[None]:
     """A clock a test froze (tests.staff_flows.install_clock) never outlives the test."""
     yield
     staff_flows.stop_clocks()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[time_machine.Traveller]:
+    """The one clock stands still (from the real now) unless the test moves it, so code that
+    takes max(now, clock.now()) sees exactly the `now` the test passed, however slow the
+    machine."""
+    with time_machine.travel(datetime.now(UTC), tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from fic.delivery import webhooks
@@ -19,6 +20,9 @@ from fic.storage.models import utcnow
 from fic.storage.models_delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from tests.delivery.helpers import CLIENT_REF, alert_case
 from tests.delivery.receiver import Receiver
+
+# Times passed in and times read inside agree, however slow the machine.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 SECRET = "whsec_test_secret"
 

@@ -16,6 +16,9 @@ from fic.storage.models import utcnow
 from tests.delivery.receiver import Receiver
 from tests.flows import answers, new_session, path_of, set_up_clinic, submit_form
 
+# Times passed in and times read inside agree, however slow the machine.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 def _auth(clinic) -> dict[str, str]:
     return {"Authorization": f"Bearer {clinic.api_key}"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fic.delivery.config import DeliveryConfig
 from fic.delivery.email import Mailer
 from fic.jobs import publish
@@ -11,6 +13,9 @@ from fic.services import acknowledgements, delivery_settings, escalations, notif
 from fic.services.notifications import Senders
 from fic.storage.models import utcnow
 from tests.delivery.helpers import alert_case
+
+# Times passed in and times read inside agree, however slow the machine.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _escalate(app, now) -> None:

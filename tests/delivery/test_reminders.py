@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
+import pytest
+
 from fic.delivery.config import DeliveryConfig
 from fic.delivery.email import Mailer
 from fic.services import delivery_settings, reminders
@@ -12,6 +14,9 @@ from fic.services.delivery import LinkSenders
 from fic.storage import repository
 from fic.storage.models import utcnow
 from tests.flows import answers, new_session, path_of, set_up_clinic, submit_form
+
+# Times passed in and times read inside agree, however slow the machine.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _senders(app) -> LinkSenders:
