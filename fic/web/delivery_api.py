@@ -13,10 +13,12 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from fic import jobs
-from fic.delivery.config import delivery_config
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import csrf, services
-from fic.services import access, acknowledgements, deliveries, delivery, outbox, room
+from fic.services.alerts import acknowledgements
+from fic.services.core import access, outbox
+from fic.services.delivery import deliveries, link_messages
+from fic.services.forms import room
 from fic.storage import repository
 from fic.storage.models import utcnow
 from fic.web.api import api_clinic, install_error_handlers, parse_body
@@ -68,7 +70,7 @@ def send_sms(session_id: uuid.UUID):
         clinic = api_clinic(session)
         body = parse_body(SmsRequest)
         access.api_session(session, clinic.id, session_id)
-        delivery.add_phone(session, svc.keys, session_id, body.phone)
+        link_messages.add_phone(session, svc.keys, session_id, body.phone)
         job = outbox.add(session, "fic.deliver_link_sms", session_id)
     outbox.flush(svc.db, jobs.publish, [job])
     return {"id": str(session_id), "channel": "sms", "status": "queued"}, 202
@@ -80,10 +82,10 @@ def in_room(session_id: uuid.UUID):
     with svc.db.session() as session:
         clinic = api_clinic(session)
         access.api_session(session, clinic.id, session_id)
-        if delivery.answered(session, session_id):
+        if link_messages.answered(session, session_id):
             raise InvalidRequest("session: the form has been answered already")
         shown = room.open_in_room(session, svc.settings, session_id, utcnow(),
-                                  delivery_config().room_code_minutes)
+                                  svc.settings.room_code_minutes)
     return {"url": shown.url, "code": shown.code, "code_url": f"{svc.settings.base_url}/c",
             "qr_svg": shown.qr_svg, "expires_at": shown.expires_at.isoformat()}, 201
 

@@ -11,11 +11,12 @@ import segno
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 
-from fic.delivery.email import DeliveryFailed, Mailer
-from fic.errors import InvalidRequest, LinkUnavailable
+from fic.delivery.email import Mailer
+from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
 from fic.extensions import services
-from fic.services import audit, signin, staff_tokens
-from fic.services.access import Actor
+from fic.services.core import audit
+from fic.services.core.access import Actor
+from fic.services.staff import second_factor, sessions, signin, staff_tokens
 from fic.storage.models import Staff
 from fic.storage.models_staff import StaffCredential, StaffToken
 from fic.web.staff_session import SID, begin, client_ip, current_actor, now, signed_in
@@ -108,9 +109,9 @@ def code_post():
         locked = signin.is_locked(db, email, at)
         ok, recovery = False, False
         if not locked:
-            ok = signin.verify_totp(db, svc.keys, staff_id, typed, at)
+            ok = second_factor.verify_totp(db, svc.keys, staff_id, typed, at)
             if not ok and len(typed.replace("-", "").replace(" ", "")) == 16:
-                ok = recovery = signin.use_recovery_code(db, staff_id, typed, at)
+                ok = recovery = second_factor.use_recovery_code(db, staff_id, typed, at)
         if not locked:
             signin.note_attempt(db, email, client_ip(), ok, at)
         if ok:
@@ -149,8 +150,8 @@ def enrol():
         if pending is None and credential.totp_enabled_at is not None:
             return redirect(url_for("staff_auth.account"), code=303)
         if request.method == "POST":
-            codes = signin.confirm_enrolment(db, svc.keys, staff_id, request.form.get("code", ""),
-                                             at)
+            code = request.form.get("code", "")
+            codes = second_factor.confirm_enrolment(db, svc.keys, staff_id, code, at)
             if codes is not None:
                 audit.record(db, "totp_enrolled", actor_id=staff_id, clinic_id=staff.clinic_id,
                              at=at)
@@ -161,13 +162,13 @@ def enrol():
         else:
             codes = None
             if credential.totp_secret_ct is None or credential.totp_enabled_at is not None:
-                signin.begin_enrolment(db, svc.keys, staff)
-        secret = signin.pending_secret(db, svc.keys, staff_id) or ""
+                second_factor.begin_enrolment(db, svc.keys, staff)
+        secret = second_factor.pending_secret(db, svc.keys, staff_id) or ""
         email = staff.email
     if codes is not None:
         target = begin(staff_id) if pending else url_for("staff_auth.account")
         return render_template("staff/recovery_codes.html", codes=codes, target=target)
-    uri = signin.authenticator_uri(secret, email)
+    uri = second_factor.authenticator_uri(secret, email)
     return render_template(
         "staff/enrol.html",
         secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
@@ -182,7 +183,7 @@ def enrol():
 def sign_out():
     sid = session.get(SID)
     with services().db.session() as db:
-        staff_id = signin.end_session(db, sid, now())
+        staff_id = sessions.end_session(db, sid, now())
         if staff_id is not None:
             staff = db.get(Staff, staff_id)
             audit.record(db, "sign_out", actor_id=staff_id,

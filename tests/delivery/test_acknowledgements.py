@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from fic.errors import InvalidRequest, NotFound
-from fic.services import acknowledgements
+from fic.services.alerts import acknowledgements
 from fic.storage.models import Alert, utcnow
 from fic.storage.models_delivery import Acknowledgement
 from tests.delivery.helpers import alert_case

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fic.delivery.config import DeliveryConfig
 from fic.delivery.email import Mailer
 from fic.jobs import publish
-from fic.services import acknowledgements, delivery_settings, escalations, notifications, outbox
-from fic.services.notifications import Senders
+from fic.services.alerts import acknowledgements, escalations, notifications
+from fic.services.alerts.notifications import Senders
+from fic.services.clinic import delivery_settings
+from fic.services.core import outbox
 from fic.storage.models import utcnow
 from tests.delivery.helpers import alert_case
 
@@ -67,6 +68,6 @@ def test_an_alert_acknowledged_before_its_escalation_is_sent_is_not_passed_on(sq
     with svc.db.session() as session:
         acknowledgements.acknowledge(session, svc.keys, case.alert_id, case.supervisor_id,
                                      "consulted_supervisor", None, raised + timedelta(hours=25))
-    senders = Senders(Mailer(svc.settings), svc.keys, svc.settings, DeliveryConfig())
+    senders = Senders(Mailer(svc.settings), svc.keys, svc.settings)
     assert notifications.notify_escalation(svc.db, senders, case.alert_id).sent == 0
     assert mail.messages == []

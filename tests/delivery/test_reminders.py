@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
-from fic.delivery.config import DeliveryConfig
 from fic.delivery.email import Mailer
-from fic.services import delivery_settings, reminders
-from fic.services.delivery import LinkSenders
+from fic.services.clinic import delivery_settings
+from fic.services.delivery import reminders
+from fic.services.delivery.link_messages import LinkSenders
 from fic.storage import repository
 from fic.storage.models import utcnow
 from tests.flows import answers, new_session, path_of, set_up_clinic, submit_form
@@ -16,7 +16,7 @@ from tests.flows import answers, new_session, path_of, set_up_clinic, submit_for
 
 def _senders(app) -> LinkSenders:
     svc = app.extensions["fic"]
-    return LinkSenders(Mailer(svc.settings), None, svc.keys, svc.settings, DeliveryConfig())
+    return LinkSenders(Mailer(svc.settings), None, svc.keys, svc.settings)
 
 
 def _clinic_with_quiet_hours_later(app):

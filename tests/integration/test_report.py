@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from fic.cli import cli
-from fic.services import clinics
-from fic.services.acknowledgements import acknowledge
+from fic.services.alerts.acknowledgements import acknowledge
+from fic.services.clinic import clinics
 from fic.storage import repository
 from fic.storage.models import Alert, Staff, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
