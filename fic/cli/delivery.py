@@ -37,11 +37,10 @@ def alert_group() -> None:
 def alert_ack(alert_id: uuid.UUID, staff_email: str, action: str, note: str | None) -> None:
     svc = services()
     try:
-        with svc.db.session() as session:
-            staff = repository.staff_by_email(session, staff_email)
-            ack = acknowledgements.acknowledge(session, svc.keys, alert_id, staff.id, action,
-                                               note, utcnow(), via="cli")
-            shown = (ack.action, ack.acknowledged_at.isoformat())
+        ack = acknowledgements.acknowledge(
+            svc.db, svc.keys, alert_id, acknowledgements.StaffByEmail(staff_email), action, note,
+            utcnow(), via="cli")
+        shown = (ack.action, ack.acknowledged_at.isoformat())
     except FicError as error:
         _fail(error)
     click.echo(f"alert {alert_id} acknowledged: {shown[0]} at {shown[1]}")

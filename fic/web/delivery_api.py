@@ -13,13 +13,12 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from fic import jobs
-from fic.errors import InvalidRequest, NotFound
+from fic.errors import InvalidRequest
 from fic.extensions import csrf, services
 from fic.services.alerts import acknowledgements
 from fic.services.core import access, outbox
 from fic.services.delivery import deliveries, link_messages
 from fic.services.forms import room
-from fic.storage import repository
 from fic.storage.models import utcnow
 from fic.web.api import api_clinic, install_error_handlers, parse_body
 
@@ -48,18 +47,14 @@ install_error_handlers(bp)
 def acknowledge(alert_id: uuid.UUID):
     svc = services()
     with svc.db.session() as session:
-        clinic = api_clinic(session)
-        body = parse_body(AckRequest)
-        access.api_alert(session, clinic.id, alert_id)
-        try:
-            staff = repository.staff_by_email(session, body.staff, clinic.id)
-        except NotFound:
-            raise InvalidRequest("staff: no staff member with that email here") from None
-        ack = acknowledgements.acknowledge(session, svc.keys, alert_id, staff.id, body.action,
-                                           body.note, utcnow(), via="api")
-        result = {"alert_id": str(alert_id), "action": ack.action,
-                  "acknowledged_at": ack.acknowledged_at.isoformat(),
-                  "seconds_to_ack": ack.seconds_to_ack}
+        clinic_id = api_clinic(session).id
+    body = parse_body(AckRequest)
+    ack = acknowledgements.acknowledge(
+        svc.db, svc.keys, alert_id, acknowledgements.StaffByEmail(body.staff, clinic_id),
+        body.action, body.note, utcnow(), via="api")
+    result = {"alert_id": str(alert_id), "action": ack.action,
+              "acknowledged_at": ack.acknowledged_at.isoformat(),
+              "seconds_to_ack": ack.seconds_to_ack}
     return result, 200
 
 

@@ -143,13 +143,8 @@ def acknowledge(actor: Actor, alert_id: uuid.UUID):
     if action == "other" and not note.strip():
         return _alert_page(actor, alert_id, "Please say in the note what you did.", 400)
     try:
-        with svc.db.session() as session:
-            found = access.alert(session, actor, alert_id)
-            acknowledgements.acknowledge(session, svc.keys, found.id, actor.staff_id, action,
-                                         note, at, via="web")
-            audit.record(session, "alert_acknowledged", actor_id=actor.staff_id,
-                         clinic_id=actor.clinic_id, object_type="alert", object_id=found.id,
-                         outcome=action, at=at)
+        acknowledgements.acknowledge(svc.db, svc.keys, alert_id, actor.staff_id, action, note,
+                                     at, via="web")
     except NotFound:
         deny(actor, "alert", alert_id)
         raise

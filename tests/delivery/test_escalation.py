@@ -44,9 +44,8 @@ def test_an_acknowledged_alert_does_not_escalate(sqlite_app, mail):
     svc = sqlite_app.extensions["fic"]
     raised = utcnow()
     case = alert_case(sqlite_app, created_at=raised)
-    with svc.db.session() as session:
-        acknowledgements.acknowledge(session, svc.keys, case.alert_id, case.clinician_id,
-                                     "talked_in_session", None, raised + timedelta(hours=2))
+    acknowledgements.acknowledge(svc.db, svc.keys, case.alert_id, case.clinician_id,
+                                 "talked_in_session", None, raised + timedelta(hours=2))
     _escalate(sqlite_app, raised + timedelta(days=5))
     assert mail.messages == []
 
@@ -65,9 +64,8 @@ def test_an_alert_acknowledged_before_its_escalation_is_sent_is_not_passed_on(sq
     raised = utcnow()
     case = alert_case(sqlite_app, created_at=raised)
     escalations.escalate_due(svc.db, raised + timedelta(hours=25))  # queued, not yet sent
-    with svc.db.session() as session:
-        acknowledgements.acknowledge(session, svc.keys, case.alert_id, case.supervisor_id,
-                                     "consulted_supervisor", None, raised + timedelta(hours=25))
+    acknowledgements.acknowledge(svc.db, svc.keys, case.alert_id, case.supervisor_id,
+                                 "consulted_supervisor", None, raised + timedelta(hours=25))
     senders = Senders(Mailer(svc.settings), svc.keys, svc.settings)
     assert notifications.notify_escalation(svc.db, senders, case.alert_id).sent == 0
     assert mail.messages == []

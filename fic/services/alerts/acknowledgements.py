@@ -11,6 +11,7 @@ NotFound, exactly like an unknown alert.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding
 from fic.errors import InvalidRequest, NotFound
-from fic.services.core import access, vault
+from fic.services.core import access, audit, vault
 from fic.services.core.access import Actor
+from fic.storage import repository
+from fic.storage.db import Database
 from fic.storage.models import Alert, Client, Staff
 from fic.storage.models_delivery import Acknowledgement
 
@@ -36,17 +39,29 @@ VIA = ("web", "api", "cli", "link")
 NOTE_MAX_CHARS = 2000
 
 
+@dataclass(frozen=True)
+class StaffByEmail:
+    """Who acts, named by email (the API, the CLI); within `clinic_id` when it is given, and
+    then the alert must be that clinic's too (an API key's clinic)."""
+
+    email: str
+    clinic_id: uuid.UUID | None = None
+
+
 def acknowledge(
-    session: Session,
+    db: Database,
     keys: KeyRing,
     alert_id: uuid.UUID,
-    staff_id: uuid.UUID,
+    staff: uuid.UUID | StaffByEmail,
     action: str,
     note: str | None,
     now: datetime,
     via: str = "web",
 ) -> Acknowledgement:
-    """Record that `staff_id` acted on the alert; a second call returns the first record."""
+    """Record that `staff` acted on the alert, in one transaction with its audit row.
+
+    A second call returns the first record and writes nothing, whoever makes it.
+    """
     if action not in REPAIR_ACTIONS:
         raise InvalidRequest(f"action: must be one of {', '.join(REPAIR_ACTIONS)}")
     if via not in VIA:
@@ -54,10 +69,39 @@ def acknowledge(
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX_CHARS:
         raise InvalidRequest(f"note: at most {NOTE_MAX_CHARS} characters")
-    alert, client = _alert_in_scope(session, alert_id, staff_id)
-    existing = acknowledgement_of(session, alert.id)
-    if existing is not None:
-        return existing
+    with db.session() as session:
+        staff_id = _staff_id(session, alert_id, staff)
+        alert, client = _alert_in_scope(session, alert_id, staff_id)
+        existing = acknowledgement_of(session, alert.id)
+        if existing is not None:
+            return existing
+        ack, created = _record(session, keys, alert, client, staff_id, action, note, now, via)
+        if created:
+            audit.record(session, "alert_acknowledged", actor_id=staff_id,
+                         clinic_id=client.clinic_id, object_type="alert", object_id=alert.id,
+                         outcome=action, at=now)
+        return ack
+
+
+def _staff_id(
+    session: Session, alert_id: uuid.UUID, staff: uuid.UUID | StaffByEmail
+) -> uuid.UUID:
+    if isinstance(staff, uuid.UUID):
+        return staff
+    if staff.clinic_id is None:
+        return repository.staff_by_email(session, staff.email).id
+    access.api_alert(session, staff.clinic_id, alert_id)
+    try:
+        return repository.staff_by_email(session, staff.email, staff.clinic_id).id
+    except NotFound:
+        raise InvalidRequest("staff: no staff member with that email here") from None
+
+
+def _record(
+    session: Session, keys: KeyRing, alert: Alert, client: Client, staff_id: uuid.UUID,
+    action: str, note: str | None, now: datetime, via: str,
+) -> tuple[Acknowledgement, bool]:
+    """The new acknowledgement and True; or, if a concurrent one won, that one and False."""
     ack = Acknowledgement(
         id=uuid.uuid4(),
         alert_id=alert.id,
@@ -76,9 +120,9 @@ def acknowledge(
         # A concurrent acknowledgement got there first; it is the one that counts.
         winner = acknowledgement_of(session, alert.id)
         assert winner is not None  # noqa: S101 - the unique constraint just said so
-        return winner
+        return winner, False
     alert.acknowledged_at = now
-    return ack
+    return ack, True
 
 
 def acknowledgement_of(session: Session, alert_id: uuid.UUID) -> Acknowledgement | None:
