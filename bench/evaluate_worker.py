@@ -22,7 +22,9 @@ from sqlalchemy import delete
 
 from fic import create_app
 from fic.domain.answers import Answers
-from fic.services import clinics, evaluation, links, responses
+from fic.services.alerts import evaluation
+from fic.services.clinic import clinics
+from fic.services.forms import links, responses
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import CourseState, utcnow

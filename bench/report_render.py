@@ -1,7 +1,7 @@
 """Render + encrypt time of a supervision summary for a 20-client and a 200-client supervisor.
 
 Seeds a SQLite clinic in a temporary folder (8 weekly forms per client, some ruptures and
-comments), then times `reports.build` (context, WeasyPrint, AES-256 R6, sealing) a few times
+comments), then times `lifecycle.build` (context, WeasyPrint, AES-256 R6, sealing) a few times
 in a warm process. Prints the median and max per size, and the page count.
 
     .venv/bin/python bench/report_render.py [--runs 3]
@@ -22,7 +22,10 @@ from sqlalchemy import update
 from fic import create_app
 from fic.domain.answers import Answers
 from fic.reports.render import ReportRenderer
-from fic.services import clinics, evaluation, links, reports, responses
+from fic.services.alerts import evaluation
+from fic.services.clinic import clinics
+from fic.services.forms import links, responses
+from fic.services.reports import lifecycle
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import Report, utcnow
@@ -71,17 +74,17 @@ def time_build(app, supervisor: str, runs: int) -> tuple[list[float], int]:
     svc = app.extensions["fic"]
     renderer = ReportRenderer()
     today = utcnow().date()
-    period = reports.Period.between(today - timedelta(weeks=9), today)
+    period = lifecycle.Period.between(today - timedelta(weeks=9), today)
     timings = []
     size = 0
     for _ in range(runs):
         with svc.db.session() as session:
             owner = repository.staff_by_email(session, supervisor)
-            row, _ = reports.request_report(session, owner, period)
+            row, _ = lifecycle.request_report(session, owner, period)
             row.status = "building"
             report_id = row.id
         started = time.perf_counter()
-        reports.build(svc.db, svc.keys, svc.settings, renderer, report_id)
+        lifecycle.build(svc.db, svc.keys, svc.settings, renderer, report_id)
         timings.append(time.perf_counter() - started)
         with svc.db.session() as session:
             size = session.get(Report, report_id).size_bytes or 0

@@ -54,7 +54,7 @@ def celery_init_app(app: Flask) -> Celery:
             "fic.relay_outbox": {"task": "fic.relay_outbox", "schedule": 30.0},
             "fic.schedule_reports": {"task": "fic.schedule_reports", "schedule": 900.0},
             "fic.purge_reports": {"task": "fic.purge_reports", "schedule": 86400.0},
-            **_delivery_beat(),
+            **_delivery_beat(settings.sweep_seconds),
         },
         timezone="UTC",
         enable_utc=True,
@@ -64,8 +64,11 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
-def _delivery_beat() -> dict[str, dict[str, object]]:
-    from fic.delivery.config import DeliveryConfig
-    from fic.delivery.wiring import beat_schedule
-
-    return beat_schedule(DeliveryConfig().sweep_seconds)
+def _delivery_beat(sweep_seconds: float) -> dict[str, dict[str, object]]:
+    """Delivery's periodic tasks: retries, escalations, reminders and digests."""
+    return {
+        "fic.retry_deliveries": {"task": "fic.retry_deliveries", "schedule": sweep_seconds},
+        "fic.escalate_alerts": {"task": "fic.escalate_alerts", "schedule": 60.0},
+        "fic.send_reminders": {"task": "fic.send_reminders", "schedule": 300.0},
+        "fic.send_digests": {"task": "fic.send_digests", "schedule": 900.0},
+    }

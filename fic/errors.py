@@ -1,4 +1,10 @@
-"""The one exception hierarchy. Messages never carry health data, tokens or contacts."""
+"""The one exception hierarchy. Messages never carry health data, tokens or contacts.
+
+Every error fic raises on purpose is a FicError; adapters map them (a page to a message, the
+API to a JSON status, the CLI to an exit code). Errors that carry their problems as data
+(fic.domain.answers.AnswerErrors, fic.services.alerts.backtest.BacktestError) subclass
+InvalidRequest next to the values they describe.
+"""
 
 
 class FicError(Exception):
@@ -13,6 +19,14 @@ class InvalidRequest(FicError):
     """A caller sent something fic cannot accept; the message says what, never the data."""
 
 
+class InvalidJson(InvalidRequest):
+    """An API body is not a JSON object."""
+
+
+class Unauthorized(FicError):
+    """No API key, or one that is unknown or revoked."""
+
+
 class LinkUnavailable(FicError):
     """A feedback link is unknown, expired or used; callers must not tell which."""
 
@@ -23,3 +37,19 @@ class DecryptionFailed(FicError):
 
 class ConfigurationError(FicError):
     """Settings are missing or malformed."""
+
+
+class InstrumentError(FicError):
+    """An instrument definition is malformed, or has no such item; the message names it."""
+
+
+class PolicyError(InvalidRequest):
+    """A policy setting is unknown or out of range; the message names the setting."""
+
+
+class HistoryError(InvalidRequest):
+    """Visits were not given in strictly increasing session order."""
+
+
+class DeliveryFailed(FicError):
+    """The provider did not accept the message; safe to retry."""

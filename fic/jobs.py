@@ -3,7 +3,7 @@
 With a broker, a job is published to Redis. In embedded mode it goes to the in-process
 worker (fic.embedded) when that runs (`fic demo`, `fic run`), and otherwise (a one-off CLI
 command, a test) runs here and now. Either way callers go through the outbox
-(fic.services.outbox), so a job is never lost between a commit and a broker that is down.
+(fic.services.core.outbox), so a job is never lost between a commit and a broker that is down.
 """
 
 from __future__ import annotations

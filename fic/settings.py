@@ -45,6 +45,24 @@ class Settings(BaseSettings):
     mail_transport: Literal["auto", "smtp", "files"] = "auto"
     link_lifetime_hours: int = 96
     comment_max_chars: int = 2000
+    # Delivery, the same for every clinic on one installation; per-clinic choices (quiet
+    # hours, routing, crisis text) live in the database (fic.services.clinic.delivery_settings).
+    # "none", "json" (generic HTTPS JSON) or "twilio" (Twilio-compatible Messages API).
+    sms_provider: str = "none"
+    sms_url: str | None = None
+    sms_account: str | None = None
+    sms_token: str | None = None
+    sms_sender: str = "fic"
+    http_timeout: float = 5.0
+    retry_base_seconds: float = 5.0
+    retry_max_seconds: float = 600.0
+    max_attempts: int = 8
+    # How often beat looks for due retries, reminders, escalations and digests.
+    sweep_seconds: float = 10.0
+    # /readyz answers 503 when a job has waited in the outbox longer than this.
+    ready_outbox_max_age: float = 300.0
+    room_code_minutes: int = 60
+    ack_link_days: int = 14
 
     @field_validator("instance_path")
     @classmethod
@@ -72,6 +90,11 @@ class Settings(BaseSettings):
     @property
     def link_lifetime(self) -> timedelta:
         return timedelta(hours=self.link_lifetime_hours)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Wait after the `attempts`-th failed delivery: base · 2^(attempts−1), capped."""
+        seconds = self.retry_base_seconds * 2 ** max(0, attempts - 1)
+        return timedelta(seconds=min(self.retry_max_seconds, seconds))
 
     def resolved(self) -> Settings:
         """Fill the secrets an embedded install may generate for itself."""

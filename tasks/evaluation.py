@@ -4,7 +4,8 @@ from celery import shared_task
 
 from fic import jobs
 from fic.extensions import services
-from fic.services import evaluation, outbox
+from fic.services.alerts import evaluation
+from fic.services.core import outbox
 
 
 @shared_task(name="fic.evaluate_response")

@@ -4,20 +4,20 @@ import uuid
 
 from celery import shared_task
 
-from fic.delivery.wiring import link_senders
 from fic.extensions import services
-from fic.services import delivery, reminders
+from fic.services.delivery import link_messages, reminders
 from fic.storage.models import utcnow
+from tasks.senders import link_senders
 
 
 @shared_task(name="fic.deliver_link")
 def deliver_link(session_id: str) -> None:
-    delivery.deliver_link(services().db, link_senders(), uuid.UUID(session_id), "email")
+    link_messages.deliver_link(services().db, link_senders(), uuid.UUID(session_id), "email")
 
 
 @shared_task(name="fic.deliver_link_sms")
 def deliver_link_sms(session_id: str) -> None:
-    delivery.deliver_link(services().db, link_senders(), uuid.UUID(session_id), "sms")
+    link_messages.deliver_link(services().db, link_senders(), uuid.UUID(session_id), "sms")
 
 
 @shared_task(name="fic.send_reminder")

@@ -5,10 +5,11 @@ import uuid
 from celery import shared_task
 
 from fic import jobs
-from fic.delivery.wiring import alert_senders
 from fic.extensions import services
-from fic.services import digest, escalations, notifications, outbox
+from fic.services.alerts import digest, escalations, notifications
+from fic.services.core import outbox
 from fic.storage.models import utcnow
+from tasks.senders import alert_senders
 
 
 @shared_task(name="fic.notify_alert")

@@ -2,7 +2,7 @@ from celery import shared_task
 
 from fic import jobs
 from fic.extensions import services
-from fic.services import outbox
+from fic.services.core import outbox
 
 
 @shared_task(name="fic.relay_outbox")

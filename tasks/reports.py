@@ -4,10 +4,12 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from fic import jobs
-from fic.delivery.email import DeliveryFailed, Mailer
+from fic.delivery.email import Mailer
+from fic.errors import DeliveryFailed
 from fic.extensions import services
 from fic.reports.render import ReportRenderer
-from fic.services import outbox, reports
+from fic.services.core import outbox
+from fic.services.reports import lifecycle
 from fic.storage.models import Staff, utcnow
 from tasks.retry import retry_later
 
@@ -20,12 +22,12 @@ SOFT_LIMIT, HARD_LIMIT = 240, 300
 def build_report(self, report_id: str) -> None:
     svc = services()
     try:
-        reports.build(svc.db, svc.keys, svc.settings, ReportRenderer(), uuid.UUID(report_id))
+        lifecycle.build(svc.db, svc.keys, svc.settings, ReportRenderer(), uuid.UUID(report_id))
     except SoftTimeLimitExceeded:
-        reports.mark_failed(svc.db, uuid.UUID(report_id), "rendering took too long")
+        lifecycle.mark_failed(svc.db, uuid.UUID(report_id), "rendering took too long")
         return
     try:
-        reports.email_owner(svc.db, svc.keys, svc.settings, Mailer(svc.settings),
+        lifecycle.email_owner(svc.db, svc.keys, svc.settings, Mailer(svc.settings),
                             uuid.UUID(report_id))
     except DeliveryFailed as error:
         retry_later(self, error)
@@ -36,15 +38,15 @@ def schedule_reports() -> None:
     """Beat: one build job per supervisor whose clinic's report hour is now (idempotent)."""
     svc = services()
     jobs_written = []
-    for supervisor_id, period in reports.due_this_hour(svc.db, utcnow()):
+    for supervisor_id, period in lifecycle.due_this_hour(svc.db, utcnow()):
         with svc.db.session() as session:
             supervisor = session.get(Staff, supervisor_id)
-            report, needed = reports.request_report(session, supervisor, period)
+            report, needed = lifecycle.request_report(session, supervisor, period)
             if needed:
-                jobs_written.append(outbox.add(session, reports.BUILD, report.id))
+                jobs_written.append(outbox.add(session, lifecycle.BUILD, report.id))
     outbox.flush(svc.db, jobs.publish, jobs_written)
 
 
 @shared_task(name="fic.purge_reports")
 def purge_reports() -> None:
-    reports.purge_expired(services().db, utcnow())
+    lifecycle.purge_expired(services().db, utcnow())

@@ -1,16 +1,16 @@
 """Beat's delivery sweep: re-run deliveries whose retry is due or whose worker died.
 
-Backoff lives in the database (fic.services.ledger), not in Celery countdowns, so no task
+Backoff lives in the database (fic.services.delivery.ledger), not in Celery countdowns, so no task
 waits in Redis longer than the visibility timeout and a flushed Redis loses no retry.
 """
 
 from celery import Task, shared_task
 
 from fic import jobs
-from fic.delivery.wiring import RETRY_TASKS
 from fic.extensions import services
-from fic.services import ledger
+from fic.services.delivery import ledger
 from fic.storage.models import utcnow
+from tasks.senders import RETRY_TASKS
 
 
 @shared_task(name="fic.retry_deliveries")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fic.services import clinics, delivery_settings
+from fic.services.clinic import clinics, delivery_settings
 
 SUPERVISOR = "supervisor@clinic.test"
 CLINICIAN = "clinician@clinic.test"

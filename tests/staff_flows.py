@@ -10,7 +10,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fic.services import signin
+from fic.services.staff import second_factor, signin
 from fic.storage import repository
 from fic.storage.models import utcnow
 from tests.flows import csrf_token
@@ -60,11 +60,11 @@ def make_account(app: Flask, email: str, totp: bool = True, password: str = PASS
         signin.set_password(session, staff, password, enrolled_at)
         if not totp:
             return None
-        signin.begin_enrolment(session, svc.keys, staff)
-        secret = signin.pending_secret(session, svc.keys, staff.id)
+        second_factor.begin_enrolment(session, svc.keys, staff)
+        secret = second_factor.pending_secret(session, svc.keys, staff.id)
         assert secret is not None
         code = pyotp.TOTP(secret).at(enrolled_at)
-        assert signin.confirm_enrolment(session, svc.keys, staff.id, code, enrolled_at)
+        assert second_factor.confirm_enrolment(session, svc.keys, staff.id, code, enrolled_at)
     return secret
 
 

@@ -9,12 +9,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from fic.delivery import files
-from fic.errors import FicError
+from fic.errors import DeliveryFailed
 from fic.settings import Settings
-
-
-class DeliveryFailed(FicError):
-    """The provider did not accept the message; safe to retry."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from fic.delivery.email import DeliveryFailed
+from fic.errors import DeliveryFailed
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from fic.delivery import http
-from fic.delivery.config import DeliveryConfig
-from fic.delivery.email import DeliveryFailed
-from fic.errors import ConfigurationError
+from fic.errors import ConfigurationError, DeliveryFailed
+from fic.settings import Settings
 
 
 class SmsSender(Protocol):
@@ -57,19 +56,21 @@ def _check(reply: http.Reply) -> None:
         raise DeliveryFailed(f"SMS provider answered {reply.status}")
 
 
-def sms_sender(config: DeliveryConfig) -> SmsSender | None:
+def sms_sender(settings: Settings) -> SmsSender | None:
     """The configured provider, or None when this installation sends no SMS."""
-    if config.sms_provider == "none":
+    if settings.sms_provider == "none":
         return None
-    if not config.sms_url:
+    if not settings.sms_url:
         raise ConfigurationError("FIC_SMS_URL is needed for SMS delivery")
-    if config.sms_provider == "json":
-        return JsonSms(config.sms_url, config.sms_token, config.sms_sender, config.http_timeout)
-    if config.sms_provider == "twilio":
-        if not (config.sms_account and config.sms_token):
+    if settings.sms_provider == "json":
+        return JsonSms(
+            settings.sms_url, settings.sms_token, settings.sms_sender, settings.http_timeout
+        )
+    if settings.sms_provider == "twilio":
+        if not (settings.sms_account and settings.sms_token):
             raise ConfigurationError("FIC_SMS_ACCOUNT and FIC_SMS_TOKEN are needed for Twilio")
         return TwilioSms(
-            config.sms_url, config.sms_account, config.sms_token, config.sms_sender,
-            config.http_timeout,
+            settings.sms_url, settings.sms_account, settings.sms_token, settings.sms_sender,
+            settings.http_timeout,
         )
     raise ConfigurationError("FIC_SMS_PROVIDER must be none, json or twilio")

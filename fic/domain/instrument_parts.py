@@ -6,17 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fic.errors import FicError
+from fic.errors import InstrumentError
 
 KINDS = ("vas", "likert", "yesno", "choice", "text")
 _ITEM_KEYS = frozenset(
     {"id", "kind", "text", "anchors", "choices", "choice_labels", "required", "reverse",
      "max_length"}
 )  # fmt: skip
-
-
-class InstrumentError(FicError):
-    """An instrument definition is malformed; the message names the field."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fic.domain.instrument_parts import KINDS, InstrumentError, Item, parse_item
+from fic.domain.instrument_parts import KINDS, Item, parse_item
+from fic.errors import InstrumentError
 
 __all__ = ["KINDS", "Instrument", "InstrumentError", "Item", "parse_instrument"]
 
@@ -64,11 +65,15 @@ class Instrument:
             raise InstrumentError(f"instrument {self.id!r} gives no sd and reliability")
         return z * self.sd * math.sqrt(2 * (1 - self.reliability))
 
+    def find_item(self, item_id: str) -> Item | None:
+        """The item with this id, or None (a clinic's own instrument may leave one out)."""
+        return next((item for item in self.items if item.id == item_id), None)
+
     def item(self, item_id: str) -> Item:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(item_id)
+        found = self.find_item(item_id)
+        if found is None:
+            raise InstrumentError(f"instrument {self.id!r} has no item {item_id!r}")
+        return found
 
     def points(self, item_id: str, stored: int) -> float:
         """A stored answer as points on the item's scale (reverse-scored where defined)."""

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fic.domain.instruments import Instrument, InstrumentError
+from fic.domain.instruments import Instrument
+from fic.errors import InstrumentError
 
 RECOVERED = "recovered"
 IMPROVED = "reliably_improved"

@@ -15,16 +15,12 @@ from dataclasses import dataclass, field, fields, replace
 from fic.domain.instruments import Instrument
 from fic.domain.outcomes import Trajectory
 from fic.domain.safety import DEFAULT_TERM_LIST
-from fic.errors import InvalidRequest
+from fic.errors import PolicyError
 
 TENSION = ("none", "little", "some", "lot")
 RULES = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "S1", "M1")
 # The thresholds `loosened` scales: each one, made smaller, can only add detections.
 LOOSENED = ("rci_z", "rupture_z", "watch_z", "cusum_k", "cusum_h")
-
-
-class PolicyError(InvalidRequest):
-    """A policy setting is unknown or out of range; the message names the setting."""
 
 
 @dataclass(frozen=True)

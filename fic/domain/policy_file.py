@@ -16,8 +16,9 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from fic.domain.outcomes import Band, Trajectory
-from fic.domain.policy import Policy, PolicyError
+from fic.domain.policy import Policy
 from fic.domain.safety import DEFAULT_TERMS, all_terms
+from fic.errors import PolicyError
 
 _FIELDS = {item.name: item for item in fields(Policy)}
 _SPECIAL = {"safety_terms", "extra_safety_terms", "trajectory", "disabled_rules"}

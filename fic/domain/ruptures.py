@@ -23,18 +23,14 @@ from fic.domain.baseline import Baseline, robust_baseline
 from fic.domain.episodes import Episode, EpisodeBook
 from fic.domain.instruments import Instrument
 from fic.domain.outcomes import Progress, progress
-from fic.domain.policy import Policy, PolicyError
+from fic.domain.policy import Policy
 from fic.domain.signals import LEVELS, PUSHED, RUPTURE, URGENT, WATCH, Signal
-from fic.errors import InvalidRequest
+from fic.errors import HistoryError, PolicyError
 
 __all__ = [
     "LEVELS", "PUSHED", "Course", "Episode", "Policy", "PolicyError", "Signal", "Tracker",
     "Visit", "assess", "assess_course",
 ]  # fmt: skip
-
-
-class HistoryError(InvalidRequest):
-    """Visits were not given in strictly increasing session order."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import json
 from functools import cache
 from pathlib import Path
 
-from fic.domain.instruments import Instrument, InstrumentError, parse_instrument
+from fic.domain.instruments import Instrument, parse_instrument
+from fic.errors import InstrumentError
 
 _SHIPPED = Path(__file__).parent
 _installed: list[Path] = []

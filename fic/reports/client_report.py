@@ -10,7 +10,7 @@ from fic.crypto import KeyRing
 from fic.errors import NotFound
 from fic.reports.course import client_view
 from fic.reports.labels import labels
-from fic.services.branding import logo_data_uri
+from fic.services.clinic.branding import logo_data_uri
 from fic.settings import Settings
 from fic.storage.models import Client, Clinic, Staff, utcnow
 

@@ -23,9 +23,9 @@ from fic.domain.ruptures import PUSHED, Course, assess_course
 from fic.errors import DecryptionFailed
 from fic.instruments import load
 from fic.reports import charts
-from fic.services import vault
-from fic.services.evaluation import ALLIANCE, WELLBEING, visits_of
-from fic.services.policies import policy_for
+from fic.services.alerts.evaluation import ALLIANCE, WELLBEING, visits_of
+from fic.services.clinic.policies import policy_for
+from fic.services.core import vault
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import Alert, Client, Response, Staff

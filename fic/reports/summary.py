@@ -19,7 +19,7 @@ from fic.domain.outcomes import CATEGORIES
 from fic.errors import InvalidRequest
 from fic.reports.course import ClientView, client_view, duration, mean
 from fic.reports.labels import labels
-from fic.services.branding import logo_data_uri
+from fic.services.clinic.branding import logo_data_uri
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import Client, Clinic, Staff, TherapySession

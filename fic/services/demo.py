@@ -8,8 +8,11 @@ from datetime import timedelta
 from fic.crypto import KeyRing
 from fic.domain.answers import Answers
 from fic.errors import NotFound
-from fic.services import clinics, links, outbox, responses, staff_tokens
-from fic.services.outbox import Publisher
+from fic.services.clinic import clinics
+from fic.services.core import outbox
+from fic.services.core.outbox import Publisher
+from fic.services.forms import links, responses
+from fic.services.staff import staff_tokens
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.db import Database

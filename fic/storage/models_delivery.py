@@ -28,7 +28,7 @@ from fic.storage.models import Base, UTCDateTime, utcnow
 class ClinicDeliverySettings(Base):
     """One clinic's delivery choices; a clinic without a row uses the defaults.
 
-    The defaults live in one place, fic.services.delivery_settings.DeliveryPolicy; the row is
+    The defaults live in one place, fic.services.clinic.delivery_settings.DeliveryPolicy; the row is
     always written whole from it. Nullable columns carry no ORM default: SQLAlchemy leaves a
     None out of the INSERT, so a default here would silently replace a clinic's "none"."""
 

@@ -103,7 +103,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     object_type: Mapped[str | None] = mapped_column(String(24))
     object_id: Mapped[str | None] = mapped_column(String(40))
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -18,9 +18,12 @@ from pydantic import (
 from sqlalchemy.orm import Session
 
 from fic import jobs
-from fic.errors import InvalidRequest, NotFound
+from fic.errors import InvalidJson, InvalidRequest, NotFound, Unauthorized
 from fic.extensions import csrf, services
-from fic.services import access, clinics, links, outbox, reports
+from fic.services.clinic import clinics
+from fic.services.core import access, outbox
+from fic.services.forms import links
+from fic.services.reports import lifecycle
 from fic.storage import repository
 from fic.storage.models import Clinic, Report
 
@@ -63,10 +66,6 @@ def _error(status: int, code: str, message: str, fields: dict[str, str] | None =
     return body, status
 
 
-class Unauthorized(Exception):
-    """No API key, or one that is unknown or revoked."""
-
-
 def api_clinic(session: Session) -> Clinic:
     """The clinic whose API key the caller presented."""
     key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -83,10 +82,6 @@ def parse_body(model: type[M]) -> M:
     if not isinstance(payload, dict):
         raise InvalidJson
     return model.model_validate(payload)
-
-
-class InvalidJson(Exception):
-    """The body is not a JSON object."""
 
 
 def install_error_handlers(blueprint: Blueprint) -> None:
@@ -135,9 +130,9 @@ def request_report():
     svc = services()
     body = parse_body(ReportRequest)
     period = (
-        reports.Period.parse(body.period)
+        lifecycle.Period.parse(body.period)
         if body.period
-        else reports.Period.between(body.from_, body.to)
+        else lifecycle.Period.between(body.from_, body.to)
         if body.from_ and body.to
         else None
     )
@@ -149,8 +144,8 @@ def request_report():
             supervisor = repository.staff_by_email(session, body.supervisor, clinic.id)
         except NotFound:
             raise InvalidRequest("supervisor: no supervisor with that email here") from None
-        report, needed = reports.request_report(session, supervisor, period)
-        job = outbox.add(session, reports.BUILD, report.id) if needed else None
+        report, needed = lifecycle.request_report(session, supervisor, period)
+        job = outbox.add(session, lifecycle.BUILD, report.id) if needed else None
         answer = _report_json(report)
     if job is not None:
         outbox.flush(svc.db, jobs.publish, [job])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request
 
-from fic.delivery.config import delivery_config
 from fic.errors import LinkUnavailable, NotFound
 from fic.extensions import services
-from fic.services import ack_links, readiness, room
+from fic.services.alerts import ack_links
+from fic.services.core import readiness
+from fic.services.forms import room
 from fic.storage.models import utcnow
 
 bp = Blueprint("delivery", __name__)
@@ -16,7 +17,7 @@ bp = Blueprint("delivery", __name__)
 @bp.get("/readyz")
 def readyz():
     svc = services()
-    state = readiness.check(svc.db, svc.settings, utcnow(), delivery_config().ready_outbox_max_age)
+    state = readiness.check(svc.db, svc.settings, utcnow(), svc.settings.ready_outbox_max_age)
     return state.as_json(), 200 if state.ready else 503
 
 
@@ -24,7 +25,7 @@ def readyz():
 def ack_link(token: str):
     """A valid link leads to the alert's staff page, which asks for sign-in first."""
     svc = services()
-    max_age = delivery_config().ack_link_days * 86400
+    max_age = svc.settings.ack_link_days * 86400
     try:
         target = ack_links.read(str(svc.settings.secret_key), token[:400], max_age)
     except NotFound:

@@ -13,11 +13,12 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from fic import jobs
-from fic.delivery.config import delivery_config
-from fic.errors import InvalidRequest, NotFound
+from fic.errors import InvalidRequest
 from fic.extensions import csrf, services
-from fic.services import access, acknowledgements, deliveries, delivery, outbox, room
-from fic.storage import repository
+from fic.services.alerts import acknowledgements
+from fic.services.core import access, outbox
+from fic.services.delivery import deliveries, link_messages
+from fic.services.forms import room
 from fic.storage.models import utcnow
 from fic.web.api import api_clinic, install_error_handlers, parse_body
 
@@ -46,18 +47,14 @@ install_error_handlers(bp)
 def acknowledge(alert_id: uuid.UUID):
     svc = services()
     with svc.db.session() as session:
-        clinic = api_clinic(session)
-        body = parse_body(AckRequest)
-        access.api_alert(session, clinic.id, alert_id)
-        try:
-            staff = repository.staff_by_email(session, body.staff, clinic.id)
-        except NotFound:
-            raise InvalidRequest("staff: no staff member with that email here") from None
-        ack = acknowledgements.acknowledge(session, svc.keys, alert_id, staff.id, body.action,
-                                           body.note, utcnow(), via="api")
-        result = {"alert_id": str(alert_id), "action": ack.action,
-                  "acknowledged_at": ack.acknowledged_at.isoformat(),
-                  "seconds_to_ack": ack.seconds_to_ack}
+        clinic_id = api_clinic(session).id
+    body = parse_body(AckRequest)
+    ack = acknowledgements.acknowledge(
+        svc.db, svc.keys, alert_id, acknowledgements.StaffByEmail(body.staff, clinic_id),
+        body.action, body.note, utcnow(), via="api")
+    result = {"alert_id": str(alert_id), "action": ack.action,
+              "acknowledged_at": ack.acknowledged_at.isoformat(),
+              "seconds_to_ack": ack.seconds_to_ack}
     return result, 200
 
 
@@ -68,7 +65,7 @@ def send_sms(session_id: uuid.UUID):
         clinic = api_clinic(session)
         body = parse_body(SmsRequest)
         access.api_session(session, clinic.id, session_id)
-        delivery.add_phone(session, svc.keys, session_id, body.phone)
+        link_messages.add_phone(session, svc.keys, session_id, body.phone)
         job = outbox.add(session, "fic.deliver_link_sms", session_id)
     outbox.flush(svc.db, jobs.publish, [job])
     return {"id": str(session_id), "channel": "sms", "status": "queued"}, 202
@@ -80,10 +77,10 @@ def in_room(session_id: uuid.UUID):
     with svc.db.session() as session:
         clinic = api_clinic(session)
         access.api_session(session, clinic.id, session_id)
-        if delivery.answered(session, session_id):
+        if link_messages.answered(session, session_id):
             raise InvalidRequest("session: the form has been answered already")
         shown = room.open_in_room(session, svc.settings, session_id, utcnow(),
-                                  delivery_config().room_code_minutes)
+                                  svc.settings.room_code_minutes)
     return {"url": shown.url, "code": shown.code, "code_url": f"{svc.settings.base_url}/c",
             "qr_svg": shown.qr_svg, "expires_at": shown.expires_at.isoformat()}, 201
 

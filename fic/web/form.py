@@ -18,8 +18,9 @@ from fic.domain.instruments import Instrument
 from fic.errors import LinkUnavailable
 from fic.extensions import services
 from fic.instruments import load
-from fic.services import links, outbox, responses
-from fic.services import thanks as thanks_note
+from fic.services.core import outbox
+from fic.services.forms import links, responses
+from fic.services.forms import thanks as thanks_note
 
 bp = Blueprint("form", __name__)
 

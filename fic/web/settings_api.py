@@ -12,7 +12,7 @@ from dataclasses import asdict
 from flask import Blueprint, request
 
 from fic.extensions import csrf, services
-from fic.services import delivery_settings
+from fic.services.clinic import delivery_settings
 from fic.web.api import InvalidJson, api_clinic, install_error_handlers
 
 bp = Blueprint("settings_api", __name__, url_prefix="/api/v1")

@@ -16,10 +16,15 @@ from sqlalchemy import select
 from fic import jobs
 from fic.errors import FicError, InvalidRequest, NotFound
 from fic.extensions import services
-from fic.services import access, acknowledgements, audit, dashboards, outbox
-from fic.services import clinics as clinic_services
-from fic.services import reports as report_service
-from fic.services.access import Actor
+from fic.services.alerts import acknowledgements
+from fic.services.clinic import clinics as clinic_services
+from fic.services.core import access, audit, outbox
+from fic.services.core.access import Actor
+from fic.services.reports import lifecycle as report_service
+from fic.services.staff import caseload as caseload_page
+from fic.services.staff import course as course_page
+from fic.services.staff import inbox as alert_inbox
+from fic.services.staff import labels
 from fic.storage.models import Client, Report, Staff
 from fic.web.staff_chart import alliance_chart, wellbeing_chart
 from fic.web.staff_session import deny, now, page_clinic, signed_in
@@ -45,7 +50,7 @@ def home(actor: Actor):
 @signed_in("caseload")
 def caseload(actor: Actor):
     with services().db.session() as session:
-        rows = dashboards.caseload(session, actor, now())
+        rows = caseload_page.caseload(session, actor, now())
         clinic = page_clinic(session, actor)
     return render_template("staff/caseload.html", actor=actor, clinic=clinic, rows=rows)
 
@@ -58,8 +63,8 @@ def client_course(actor: Actor, client_id: uuid.UUID):
     try:
         with svc.db.session() as session:
             client = access.client(session, actor, client_id)
-            rows, decrypted = dashboards.course(session, svc.keys, client, at)
-            episodes = dashboards.episodes(session, client.id)
+            rows, decrypted = course_page.course(session, svc.keys, client, at)
+            episodes = course_page.episodes(session, client.id)
             clinic = page_clinic(session, actor)
             ref = client.client_ref
             audit.record(session, "client_course_viewed", actor_id=actor.staff_id,
@@ -84,7 +89,7 @@ def client_course(actor: Actor, client_id: uuid.UUID):
 def alerts(actor: Actor):
     done = request.args.get("show") == "done"
     with services().db.session() as session:
-        rows = dashboards.inbox(session, actor, done)
+        rows = alert_inbox.inbox(session, actor, done)
         clinic = page_clinic(session, actor)
     return render_template("staff/alerts.html", actor=actor, clinic=clinic, rows=rows, done=done)
 
@@ -102,8 +107,8 @@ def _alert_page(actor: Actor, alert_id: uuid.UUID, error: str | None = None, sta
         with svc.db.session() as session:
             found = access.alert(session, actor, alert_id)
             client = access.client(session, actor, found.client_id)
-            summary = dashboards.alert_summary(session, found)
-            rows, decrypted = dashboards.course(session, svc.keys, client, at)
+            summary = alert_inbox.alert_summary(session, found)
+            rows, decrypted = course_page.course(session, svc.keys, client, at)
             row = next((r for r in rows if r.response_id == found.response_id), None)
             ack = acknowledgements.acknowledgement_of(session, found.id)
             note = acknowledgements.note_of(session, svc.keys, ack) if ack else None
@@ -121,7 +126,7 @@ def _alert_page(actor: Actor, alert_id: uuid.UUID, error: str | None = None, sta
         raise
     return render_template(
         "staff/alert.html", actor=actor, clinic=clinic, alert=summary, row=row, ref=ref,
-        client_id=client_id, note=note, actions=dashboards.ACTION_TEXT, error=error,
+        client_id=client_id, note=note, actions=labels.ACTION_TEXT, error=error,
         chosen=request.form.get("action"), typed_note=request.form.get("note", ""),
     ), status
 
@@ -138,13 +143,8 @@ def acknowledge(actor: Actor, alert_id: uuid.UUID):
     if action == "other" and not note.strip():
         return _alert_page(actor, alert_id, "Please say in the note what you did.", 400)
     try:
-        with svc.db.session() as session:
-            found = access.alert(session, actor, alert_id)
-            acknowledgements.acknowledge(session, svc.keys, found.id, actor.staff_id, action,
-                                         note, at, via="web")
-            audit.record(session, "alert_acknowledged", actor_id=actor.staff_id,
-                         clinic_id=actor.clinic_id, object_type="alert", object_id=found.id,
-                         outcome=action, at=at)
+        acknowledgements.acknowledge(svc.db, svc.keys, alert_id, actor.staff_id, action, note,
+                                     at, via="web")
     except NotFound:
         deny(actor, "alert", alert_id)
         raise
@@ -157,7 +157,7 @@ def acknowledge(actor: Actor, alert_id: uuid.UUID):
 @signed_in("team")
 def team(actor: Actor):
     with services().db.session() as session:
-        rows = dashboards.team(session, actor, now())
+        rows = caseload_page.team(session, actor, now())
         clinic = page_clinic(session, actor)
     return render_template("staff/team.html", actor=actor, clinic=clinic, rows=rows)
 

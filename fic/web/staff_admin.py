@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from fic.delivery.email import DeliveryFailed, Mailer
-from fic.errors import InvalidRequest, NotFound
+from fic.delivery.email import Mailer
+from fic.errors import DeliveryFailed, InvalidRequest, NotFound
 from fic.extensions import services
-from fic.services import access, audit, clinics, signin, staff_tokens
-from fic.services.access import Actor
+from fic.services.clinic import clinics
+from fic.services.core import access, audit
+from fic.services.core.access import Actor
+from fic.services.staff import sessions, signin, staff_tokens
 from fic.storage.models import ApiKey, Clinic, Staff
 from fic.storage.models_staff import StaffCredential, StaffToken
 from fic.web.staff_session import deny, now, page_clinic, signed_in
@@ -141,7 +143,7 @@ def change_staff(actor: Actor, staff_id: uuid.UUID, change: str):
             elif credential is not None:
                 credential.disabled_at = at if change == "disable" else None
                 if change == "disable":
-                    signin.end_all_sessions(session, staff.id, at)
+                    sessions.end_all_sessions(session, staff.id, at)
                 _note(session, actor, f"staff_{change}d", "staff", staff.id)
             email = staff.email
     except NotFound:
@@ -194,7 +196,7 @@ def revoke_api_key(actor: Actor, key_id: uuid.UUID):
 def settings(actor: Actor):
     error = None
     with services().db.session() as session:
-        current = signin.clinic_settings(session, actor.clinic_id)
+        current = sessions.clinic_settings(session, actor.clinic_id)
         if request.method == "POST":
             try:
                 idle = int(request.form.get("idle_minutes", ""))

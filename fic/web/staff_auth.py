@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
 from typing import Any
 
 import segno
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from sqlalchemy import func, select
 
-from fic.delivery.email import DeliveryFailed, Mailer
-from fic.errors import InvalidRequest, LinkUnavailable
+from fic.delivery.email import Mailer
+from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
 from fic.extensions import services
-from fic.services import audit, signin, staff_tokens
-from fic.services.access import Actor
-from fic.storage.models import Staff
-from fic.storage.models_staff import StaffCredential, StaffToken
+from fic.services.core.access import Actor
+from fic.services.staff import second_factor, sign_in_steps, signin, staff_tokens
 from fic.web.staff_session import SID, begin, client_ip, current_actor, now, signed_in
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
 log = logging.getLogger(__name__)
 PENDING = "pending"
 PENDING_FOR = 600  # seconds between a right password and the code
-RESETS_PER_HOUR = 3
 WHY = {
     "idle": "You were signed out after a while without activity. Please sign in again.",
     "expired": "Your session reached its maximum length. Please sign in again.",
@@ -44,17 +39,8 @@ def sign_in():
 def sign_in_post():
     email = request.form.get("email", "").strip().lower()[:254]
     password = request.form.get("password", "")
-    svc = services()
     at = now()
-    with svc.db.session() as db:
-        check = signin.check_password(db, email, password, client_ip(), at)
-        known = db.scalar(select(Staff).where(Staff.email == email))
-        actor_id, clinic_id = (known.id, known.clinic_id) if known else (None, None)
-        if check.outcome != "ok":
-            audit.record(db, "sign_in_failed", actor_id=actor_id, clinic_id=clinic_id,
-                         outcome=check.outcome, at=at)
-        elif check.second_factor is None:
-            audit.record(db, "sign_in", actor_id=actor_id, clinic_id=clinic_id, at=at)
+    check = sign_in_steps.check_password(services().db, email, password, client_ip(), at)
     if check.outcome == "rate_limited":
         return _sign_in_error("Too many failed sign-ins from this network. "
                               "Please wait 15 minutes and try again.", email, 429)
@@ -101,30 +87,10 @@ def code_post():
     staff_id, email = uuid.UUID(pending["staff_id"]), pending["email"]
     typed = request.form.get("code", "").strip()[:40]
     svc = services()
-    at = now()
-    with svc.db.session() as db:
-        staff = db.get(Staff, staff_id)
-        assert staff is not None  # noqa: S101 - staff rows are never deleted
-        locked = signin.is_locked(db, email, at)
-        ok, recovery = False, False
-        if not locked:
-            ok = signin.verify_totp(db, svc.keys, staff_id, typed, at)
-            if not ok and len(typed.replace("-", "").replace(" ", "")) == 16:
-                ok = recovery = signin.use_recovery_code(db, staff_id, typed, at)
-        if not locked:
-            signin.note_attempt(db, email, client_ip(), ok, at)
-        if ok:
-            if recovery:
-                audit.record(db, "recovery_code_used", actor_id=staff_id,
-                             clinic_id=staff.clinic_id, at=at)
-            audit.record(db, "sign_in", actor_id=staff_id, clinic_id=staff.clinic_id, at=at)
-        else:
-            locked = locked or signin.is_locked(db, email, at)
-            audit.record(db, "sign_in_failed", actor_id=staff_id, clinic_id=staff.clinic_id,
-                         outcome="locked" if locked else "wrong_code", at=at)
-    if ok:
+    check = sign_in_steps.check_code(svc.db, svc.keys, staff_id, email, typed, client_ip(), now())
+    if check.outcome == "ok":
         return redirect(begin(staff_id), code=303)
-    if locked:
+    if check.outcome == "locked":
         session.pop(PENDING, None)
         return _sign_in_error("Too many failed attempts for this account. Wait 15 minutes, "
                               "or choose a new password with the link below.", email, 429)
@@ -141,33 +107,17 @@ def enrol():
         return redirect(url_for("staff_auth.sign_in"), code=303)
     staff_id = uuid.UUID(pending["staff_id"]) if pending else actor.staff_id  # type: ignore[union-attr]
     svc = services()
-    at = now()
-    with svc.db.session() as db:
-        staff = db.get(Staff, staff_id)
-        credential = db.get(StaffCredential, staff_id)
-        assert staff is not None and credential is not None  # noqa: S101 - signed in by password
-        if pending is None and credential.totp_enabled_at is not None:
-            return redirect(url_for("staff_auth.account"), code=303)
-        if request.method == "POST":
-            codes = signin.confirm_enrolment(db, svc.keys, staff_id, request.form.get("code", ""),
-                                             at)
-            if codes is not None:
-                audit.record(db, "totp_enrolled", actor_id=staff_id, clinic_id=staff.clinic_id,
-                             at=at)
-                if pending:
-                    signin.note_attempt(db, pending["email"], client_ip(), True, at)
-                    audit.record(db, "sign_in", actor_id=staff_id, clinic_id=staff.clinic_id,
-                                 at=at)
-        else:
-            codes = None
-            if credential.totp_secret_ct is None or credential.totp_enabled_at is not None:
-                signin.begin_enrolment(db, svc.keys, staff)
-        secret = signin.pending_secret(db, svc.keys, staff_id) or ""
-        email = staff.email
-    if codes is not None:
+    posted = request.method == "POST"
+    shown = sign_in_steps.enrolment(
+        svc.db, svc.keys, staff_id, now(), code=request.form.get("code", "") if posted else None,
+        signing_in_as=pending["email"] if pending else None, ip=client_ip())
+    if shown.already_enrolled:
+        return redirect(url_for("staff_auth.account"), code=303)
+    if shown.codes is not None:
         target = begin(staff_id) if pending else url_for("staff_auth.account")
-        return render_template("staff/recovery_codes.html", codes=codes, target=target)
-    uri = signin.authenticator_uri(secret, email)
+        return render_template("staff/recovery_codes.html", codes=shown.codes, target=target)
+    secret = shown.secret
+    uri = second_factor.authenticator_uri(secret, shown.email)
     return render_template(
         "staff/enrol.html",
         secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
@@ -180,13 +130,7 @@ def enrol():
 
 @bp.post("/sign-out")
 def sign_out():
-    sid = session.get(SID)
-    with services().db.session() as db:
-        staff_id = signin.end_session(db, sid, now())
-        if staff_id is not None:
-            staff = db.get(Staff, staff_id)
-            audit.record(db, "sign_out", actor_id=staff_id,
-                         clinic_id=staff.clinic_id if staff else None, at=now())
+    sign_in_steps.sign_out(services().db, session.get(SID), now())
     session.clear()
     return redirect(url_for("staff_auth.sign_in", why="signed_out"), code=303)
 
@@ -197,26 +141,13 @@ def reset_request():
         return render_template("staff/reset_request.html")
     email = request.form.get("email", "").strip().lower()[:254]
     svc = services()
-    at = now()
-    with svc.db.session() as db:
-        staff = db.scalar(select(Staff).where(Staff.email == email)) if "@" in email else None
-        issued = None
-        if staff is not None and _resets_last_hour(db, staff.id, at) < RESETS_PER_HOUR:
-            issued = staff_tokens.issue(db, svc.settings, staff, "reset", at)
-            audit.record(db, "password_reset_requested", actor_id=staff.id,
-                         clinic_id=staff.clinic_id, object_type="staff", object_id=staff.id, at=at)
-    if issued is not None and staff is not None:
+    asked = sign_in_steps.request_reset(svc.db, svc.settings, email, now())
+    if asked is not None:
         try:
-            Mailer(svc.settings).send(staff_tokens.reset_email(staff.email, issued.url))
+            Mailer(svc.settings).send(staff_tokens.reset_email(asked.email, asked.issued.url))
         except DeliveryFailed as error:
             log.warning("password reset email not sent: %s", error)
     return render_template("staff/reset_sent.html")
-
-
-def _resets_last_hour(db: Any, staff_id: uuid.UUID, at: datetime) -> int:
-    return db.scalar(select(func.count(StaffToken.id)).where(
-        StaffToken.staff_id == staff_id, StaffToken.purpose == "reset",
-        StaffToken.created_at > at - timedelta(hours=1))) or 0
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -234,17 +165,11 @@ def _set_password(token: str, purpose: str):
     at = now()
     heading = "Choose a new password" if purpose == "reset" else "Welcome to fic"
     try:
-        with svc.db.session() as db:
-            staff = staff_tokens.peek(db, token, purpose, at)
-            email = staff.email
-            if request.method == "POST":
-                password = request.form.get("password", "")
-                if password != request.form.get("confirm", ""):
-                    raise InvalidRequest("password: the two passwords are not the same")
-                staff = staff_tokens.redeem(db, token, purpose, password, at)
-                audit.record(db, "password_set", actor_id=staff.id, clinic_id=staff.clinic_id,
-                             object_type="staff", object_id=staff.id,
-                             outcome="invitation" if purpose == "invite" else "reset", at=at)
+        email = sign_in_steps.token_email(svc.db, token, purpose, at)
+        if request.method == "POST":
+            sign_in_steps.set_password_by_token(
+                svc.db, token, purpose, request.form.get("password", ""),
+                request.form.get("confirm", ""), at)
     except LinkUnavailable:
         return render_template("staff/link_unavailable.html", purpose=purpose), 410
     except InvalidRequest as error:
@@ -261,7 +186,5 @@ def _set_password(token: str, purpose: str):
 @bp.get("/account")
 @signed_in()
 def account(actor: Actor):
-    with services().db.session() as db:
-        credential = db.get(StaffCredential, actor.staff_id)
-        has_totp = credential is not None and credential.totp_enabled_at is not None
+    has_totp = sign_in_steps.has_authenticator(services().db, actor.staff_id)
     return render_template("staff/account.html", actor=actor, has_totp=has_totp)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from fic.instruments import load
 from fic.reports import charts
-from fic.services.dashboards import SessionRow
+from fic.services.staff.course import SessionRow
 
 
 def alliance_chart(rows: Sequence[SessionRow], episodes: Sequence[Mapping[str, object]]) -> str:

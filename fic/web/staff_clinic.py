@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from fic.domain.policy import PolicyError
-from fic.errors import InvalidRequest
+from fic.errors import InvalidRequest, PolicyError
 from fic.extensions import services
-from fic.services import audit, branding, clinic_settings, delivery_settings, policies
-from fic.services.access import Actor
+from fic.services.clinic import branding, clinic_settings, delivery_settings, policies
+from fic.services.core import audit
+from fic.services.core.access import Actor
 from fic.storage.models import Clinic
 from fic.web.staff_admin import bp
 from fic.web.staff_session import now, page_clinic, signed_in

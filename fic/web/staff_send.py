@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 from flask import redirect, render_template, request, url_for
 
 from fic import jobs
-from fic.delivery.config import delivery_config
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
-from fic.services import access, audit, delivery, links, outbox, room
-from fic.services.access import Actor
+from fic.services.core import access, audit, outbox
+from fic.services.core.access import Actor
+from fic.services.delivery import link_messages
+from fic.services.forms import links, room
 from fic.storage.models import Clinic, Staff
 from fic.web.staff import bp
 from fic.web.staff_session import deny, now, page_clinic, signed_in
@@ -52,7 +53,7 @@ def send_link(actor: Actor, client_id: uuid.UUID):
             jobs_written = list(made.outbox_ids)
             shown = None
             if channel == "sms":
-                delivery.add_phone(
+                link_messages.add_phone(
                     session, svc.keys, made.link.session_id, request.form.get("phone", "")
                 )
                 jobs_written.append(
@@ -64,7 +65,7 @@ def send_link(actor: Actor, client_id: uuid.UUID):
                     svc.settings,
                     made.link.session_id,
                     at,
-                    delivery_config().room_code_minutes,
+                    svc.settings.room_code_minutes,
                 )
             audit.record(
                 session,

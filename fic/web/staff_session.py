@@ -23,8 +23,9 @@ from flask import Flask, g, redirect, request, session, url_for
 from fic import clock
 from fic.errors import NotFound
 from fic.extensions import services
-from fic.services import audit, signin
-from fic.services.access import Actor
+from fic.services.core import audit
+from fic.services.core.access import Actor
+from fic.services.staff import sessions
 from fic.storage.models import Clinic
 
 SID = "sid"
@@ -59,7 +60,7 @@ def current_actor() -> Actor | None:
     sid = session.get(SID)
     if sid:
         with services().db.session() as db_session:
-            check = signin.check_session(db_session, sid, now())
+            check = sessions.check_session(db_session, sid, now())
             if check.reason in ("idle", "expired"):
                 audit.record(db_session, "session_expired", outcome=check.reason, at=now())
         g.actor, g.session_end = check.actor, check.reason
@@ -97,7 +98,7 @@ def begin(staff_id: uuid.UUID) -> str:
     target = session.get(NEXT)
     session.clear()
     with services().db.session() as db_session:
-        sid = signin.start_session(db_session, staff_id, now())
+        sid = sessions.start_session(db_session, staff_id, now())
     session[SID] = sid
     return safe_next(target)
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from fic.services import links
+from fic.services.forms import links
 from fic.storage import repository
 from fic.storage.models import Alert, FeedbackLink, Response, utcnow
 from tests.flows import Clinic, set_up_clinic

@@ -10,7 +10,9 @@ from flask.cli import ScriptInfo
 
 from fic import create_app
 from fic.cli import cli
-from fic.services import ack_links, delivery_settings, outbox
+from fic.services.alerts import ack_links
+from fic.services.clinic import delivery_settings
+from fic.services.core import outbox
 from fic.storage import repository
 from fic.storage.models import Alert, Outbox, utcnow
 from tests.conftest import make_settings

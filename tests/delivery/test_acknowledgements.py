@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from fic.errors import InvalidRequest, NotFound
-from fic.services import acknowledgements
+from fic.services.alerts import acknowledgements
 from fic.storage.models import Alert, utcnow
 from fic.storage.models_delivery import Acknowledgement
 from tests.delivery.helpers import alert_case
@@ -20,12 +20,11 @@ def test_an_acknowledgement_records_the_repair_once_and_closes_the_alert(app):
     raised = utcnow() - timedelta(hours=3)
     case = alert_case(app, created_at=raised)
     now = utcnow()
+    first = acknowledgements.acknowledge(svc.db, svc.keys, case.alert_id, case.clinician_id,
+                                         "talked_in_session", "canary note", now)
+    again = acknowledgements.acknowledge(svc.db, svc.keys, case.alert_id, case.supervisor_id,
+                                         "referred", None, now)
     with svc.db.session() as session:
-        first = acknowledgements.acknowledge(session, svc.keys, case.alert_id, case.clinician_id,
-                                             "talked_in_session", "canary note", now)
-    with svc.db.session() as session:
-        again = acknowledgements.acknowledge(session, svc.keys, case.alert_id,
-                                             case.supervisor_id, "referred", None, now)
         assert again.id == first.id and again.action == "talked_in_session"
         assert session.get(Alert, case.alert_id).acknowledged_at == now
         assert abs(first.seconds_to_ack - 3 * 3600) <= 2
@@ -38,11 +37,11 @@ def test_an_acknowledgement_records_the_repair_once_and_closes_the_alert(app):
 def test_an_unknown_action_or_alert_is_refused(sqlite_app):
     svc = sqlite_app.extensions["fic"]
     case = alert_case(sqlite_app)
-    with svc.db.session() as session, pytest.raises(InvalidRequest):
-        acknowledgements.acknowledge(session, svc.keys, case.alert_id, case.clinician_id,
+    with pytest.raises(InvalidRequest):
+        acknowledgements.acknowledge(svc.db, svc.keys, case.alert_id, case.clinician_id,
                                      "ignored_it", None, utcnow())
-    with svc.db.session() as session, pytest.raises(NotFound):
-        acknowledgements.acknowledge(session, svc.keys, uuid.uuid4(), case.clinician_id,
+    with pytest.raises(NotFound):
+        acknowledgements.acknowledge(svc.db, svc.keys, uuid.uuid4(), case.clinician_id,
                                      "other", None, utcnow())
     with svc.db.session() as session:
         assert acknowledgements.acknowledgement_of(session, case.alert_id) is None
@@ -52,6 +51,6 @@ def test_staff_of_another_clinic_cannot_see_the_alert(sqlite_app):
     svc = sqlite_app.extensions["fic"]
     case = alert_case(sqlite_app)
     other = alert_case(sqlite_app, name="Other Clinic")
-    with svc.db.session() as session, pytest.raises(NotFound):
-        acknowledgements.acknowledge(session, svc.keys, case.alert_id, other.clinician_id,
+    with pytest.raises(NotFound):
+        acknowledgements.acknowledge(svc.db, svc.keys, case.alert_id, other.clinician_id,
                                      "other", None, utcnow())

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from fic.delivery import webhooks
-from fic.delivery.config import DeliveryConfig
 from fic.delivery.email import Mailer
-from fic.services import delivery_settings, notifications
-from fic.services.notifications import Senders, webhook_secret_binding
+from fic.services.alerts import notifications
+from fic.services.alerts.notifications import Senders, webhook_secret_binding
+from fic.services.clinic import delivery_settings
 from fic.storage.models import utcnow
 from fic.storage.models_delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from tests.delivery.helpers import CLIENT_REF, alert_case
@@ -29,8 +29,8 @@ SECRET = "whsec_test_secret"
 
 def _senders(app) -> Senders:
     svc = app.extensions["fic"]
-    return Senders(Mailer(svc.settings), svc.keys, svc.settings,
-                   DeliveryConfig(retry_base_seconds=5, http_timeout=3))
+    settings = svc.settings.model_copy(update={"retry_base_seconds": 5, "http_timeout": 3})
+    return Senders(Mailer(settings), svc.keys, settings)
 
 
 def _add_webhook(app, clinic_id: uuid.UUID, url: str) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import re
+from dataclasses import replace
 from urllib.parse import parse_qs
 
 import pytest
 
-from fic.delivery.config import DeliveryConfig
-from fic.delivery.email import DeliveryFailed
 from fic.delivery.sms import JsonSms, TwilioSms, sms_sender
+from fic.errors import DeliveryFailed
+from fic.settings import Settings
 from fic.storage.models import utcnow
 from tests.delivery.receiver import Receiver
 from tests.flows import answers, new_session, path_of, set_up_clinic, submit_form
@@ -29,9 +30,10 @@ def test_a_link_goes_out_by_sms_through_the_json_provider_once(sqlite_app, mail)
     api = sqlite_app.test_client()
     session_id = new_session(api, clinic, "SMS-1", utcnow())["id"]
     with Receiver([503]) as provider:
-        sqlite_app.extensions["fic_delivery"] = DeliveryConfig(
-            sms_provider="json", sms_url=provider.url + "/send", sms_token="tok",
-            sms_sender="Clinic", retry_base_seconds=0)
+        svc = sqlite_app.extensions["fic"]
+        sqlite_app.extensions["fic"] = replace(svc, settings=svc.settings.model_copy(update={
+            "sms_provider": "json", "sms_url": provider.url + "/send", "sms_token": "tok",
+            "sms_sender": "Clinic", "retry_base_seconds": 0}))
         reply = api.post(f"/api/v1/sessions/{session_id}/sms", json={"phone": "+447700900123"},
                          headers=_auth(clinic))
         assert reply.status_code == 202
@@ -63,7 +65,7 @@ def test_a_provider_error_is_a_retryable_failure_that_names_no_number():
     with Receiver([400]) as provider, pytest.raises(DeliveryFailed) as failure:
         JsonSms(provider.url, None, "fic", 3).send("+447700900123", "hi")
     assert "+44" not in str(failure.value) and "400" in str(failure.value)
-    assert sms_sender(DeliveryConfig()) is None
+    assert sms_sender(Settings()) is None
 
 
 def test_in_the_room_a_qr_code_and_a_short_code_each_open_the_form(sqlite_app):

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from fic.delivery.config import DeliveryConfig
 from fic.delivery.email import Mailer
 from fic.jobs import publish
-from fic.services import acknowledgements, delivery_settings, escalations, notifications, outbox
-from fic.services.notifications import Senders
+from fic.services.alerts import acknowledgements, escalations, notifications
+from fic.services.alerts.notifications import Senders
+from fic.services.clinic import delivery_settings
+from fic.services.core import outbox
 from fic.storage.models import utcnow
 from tests.delivery.helpers import alert_case
 
@@ -48,9 +49,8 @@ def test_an_acknowledged_alert_does_not_escalate(sqlite_app, mail):
     svc = sqlite_app.extensions["fic"]
     raised = utcnow()
     case = alert_case(sqlite_app, created_at=raised)
-    with svc.db.session() as session:
-        acknowledgements.acknowledge(session, svc.keys, case.alert_id, case.clinician_id,
-                                     "talked_in_session", None, raised + timedelta(hours=2))
+    acknowledgements.acknowledge(svc.db, svc.keys, case.alert_id, case.clinician_id,
+                                 "talked_in_session", None, raised + timedelta(hours=2))
     _escalate(sqlite_app, raised + timedelta(days=5))
     assert mail.messages == []
 
@@ -69,9 +69,8 @@ def test_an_alert_acknowledged_before_its_escalation_is_sent_is_not_passed_on(sq
     raised = utcnow()
     case = alert_case(sqlite_app, created_at=raised)
     escalations.escalate_due(svc.db, raised + timedelta(hours=25))  # queued, not yet sent
-    with svc.db.session() as session:
-        acknowledgements.acknowledge(session, svc.keys, case.alert_id, case.supervisor_id,
-                                     "consulted_supervisor", None, raised + timedelta(hours=25))
-    senders = Senders(Mailer(svc.settings), svc.keys, svc.settings, DeliveryConfig())
+    acknowledgements.acknowledge(svc.db, svc.keys, case.alert_id, case.supervisor_id,
+                                 "consulted_supervisor", None, raised + timedelta(hours=25))
+    senders = Senders(Mailer(svc.settings), svc.keys, svc.settings)
     assert notifications.notify_escalation(svc.db, senders, case.alert_id).sent == 0
     assert mail.messages == []

@@ -15,7 +15,7 @@ from celery.contrib.testing.worker import start_worker
 from sqlalchemy import select
 
 from fic import create_app, jobs
-from fic.services import outbox
+from fic.services.core import outbox
 from fic.storage.models import Alert, Outbox, utcnow
 from fic.storage.models_delivery import Delivery
 from tests.conftest import TEST_KEYS, make_settings

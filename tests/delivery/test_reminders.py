@@ -7,10 +7,10 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from fic.delivery.config import DeliveryConfig
 from fic.delivery.email import Mailer
-from fic.services import delivery_settings, reminders
-from fic.services.delivery import LinkSenders
+from fic.services.clinic import delivery_settings
+from fic.services.delivery import reminders
+from fic.services.delivery.link_messages import LinkSenders
 from fic.storage import repository
 from fic.storage.models import utcnow
 from tests.flows import answers, new_session, path_of, set_up_clinic, submit_form
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 def _senders(app) -> LinkSenders:
     svc = app.extensions["fic"]
-    return LinkSenders(Mailer(svc.settings), None, svc.keys, svc.settings, DeliveryConfig())
+    return LinkSenders(Mailer(svc.settings), None, svc.keys, svc.settings)
 
 
 def _clinic_with_quiet_hours_later(app):

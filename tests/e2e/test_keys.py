@@ -15,7 +15,9 @@ from fic import create_app
 from fic.cli import cli
 from fic.crypto import KeyRing
 from fic.errors import DecryptionFailed
-from fic.services import clinics, reports, vault
+from fic.services.clinic import clinics
+from fic.services.core import vault
+from fic.services.reports import lifecycle
 from fic.storage import repository
 from fic.storage.models import Client, Report, Response, Staff, utcnow
 from tests.conftest import make_settings
@@ -67,7 +69,7 @@ def test_after_rotation_the_old_key_can_go_and_everything_still_opens(cli_env):
     with app.extensions["fic"].db.session() as session:
         supervisor = session.scalar(select(Staff).where(Staff.email == clinic.supervisor))
         assert clinics.report_passphrase(only_new, supervisor) == clinic.passphrase
-        assert reports.content(only_new, session.scalar(select(Report))).startswith(b"%PDF")
+        assert lifecycle.content(only_new, session.scalar(select(Report))).startswith(b"%PDF")
     again = CliRunner().invoke(cli, ["keys", "rotate"])
     assert "0 client data keys re-wrapped, 0 secrets re-sealed" in again.output
 
@@ -100,7 +102,7 @@ def test_a_rotated_report_passphrase_opens_the_stored_reports_and_the_old_one_do
     assert "1 stored report(s) now open with it" in result.output
     keys = app.extensions["fic"].keys
     with app.extensions["fic"].db.session() as session:
-        pdf = reports.content(keys, session.scalar(select(Report)))
+        pdf = lifecycle.content(keys, session.scalar(select(Report)))
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert not reader.decrypt(clinic.passphrase)
     assert pypdf.PdfReader(io.BytesIO(pdf)).decrypt(new)

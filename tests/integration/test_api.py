@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from fic.services import delivery_settings
+from fic.services.clinic import delivery_settings
 from fic.storage import repository
 from fic.storage.models import FeedbackLink, Outbox, TherapySession, utcnow
 from tests.flows import new_session, path_of, set_up_clinic

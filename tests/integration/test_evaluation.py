@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from fic.services.evaluation import evaluate_response
+from fic.services.alerts.evaluation import evaluate_response
 from fic.storage import repository
 from fic.storage.models import Alert, Client, CourseState, Episode, Response, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form

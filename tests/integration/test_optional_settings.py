@@ -10,7 +10,7 @@ from flask.cli import ScriptInfo
 
 from fic.cli import cli
 from fic.errors import InvalidRequest
-from fic.services import clinics, delivery_settings
+from fic.services.clinic import clinics, delivery_settings
 from fic.storage import repository
 from tests.flows import csrf_token, set_up_clinic
 from tests.staff_flows import make_account, signed_in_client

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from fic.cli import cli
-from fic.services import clinics
-from fic.services.acknowledgements import acknowledge
+from fic.services.alerts.acknowledgements import acknowledge
+from fic.services.clinic import clinics
 from fic.storage import repository
 from fic.storage.models import Alert, Staff, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
@@ -98,8 +98,8 @@ def _acknowledge_rupture(app, staff_email, hours_later):
     with services.db.session() as session:
         alert = session.scalar(select(Alert).where(Alert.level == "rupture"))
         staff = session.scalar(select(Staff).where(Staff.email == staff_email))
-        acknowledge(session, services.keys, alert.id, staff.id, "talked_in_session",
-                    "We named it and slowed down.", alert.created_at + timedelta(hours=hours_later))
+    acknowledge(services.db, services.keys, alert.id, staff.id, "talked_in_session",
+                "We named it and slowed down.", alert.created_at + timedelta(hours=hours_later))
 
 
 def test_the_summary_is_aes256_r6_opens_only_with_the_passphrase_and_shows_each_supervisee(

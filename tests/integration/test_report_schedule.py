@@ -9,7 +9,7 @@ import time_machine
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select
 
-from fic.services import reports
+from fic.services.reports import lifecycle
 from fic.storage.models import Clinic, Report, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 
@@ -57,7 +57,7 @@ def _fan_out_twice(app, celery_app, clinic, mail, redis_url, task_runs) -> None:
         task_runs.wait_idle(redis_url)  # nothing left that could build or send a second
     built = _reports(app)
     assert len(built) == 1 and built[0].status == "ready"
-    assert built[0].period_label == reports.Period.week_before(local_now.date()).label
+    assert built[0].period_label == lifecycle.Period.week_before(local_now.date()).label
     assert [m["To"] for m in mail.messages].count(clinic.supervisor) == 1
     text = message.get_content()
     assert f"/staff/reports/{built[0].id}" in text
@@ -111,7 +111,7 @@ def test_reports_past_the_clinics_retention_lose_their_content(sqlite_app, mail)
     api = sqlite_app.test_client()
     api.post("/api/v1/reports", json={"supervisor": clinic.supervisor, "period": "2026-W40"},
              headers={"Authorization": f"Bearer {clinic.api_key}"})
-    assert reports.purge_expired(services.db, utcnow() + timedelta(days=364)) == 0
-    assert reports.purge_expired(services.db, utcnow() + timedelta(days=366)) == 1
+    assert lifecycle.purge_expired(services.db, utcnow() + timedelta(days=364)) == 0
+    assert lifecycle.purge_expired(services.db, utcnow() + timedelta(days=366)) == 1
     [row] = _reports(sqlite_app)
     assert row.status == "purged" and row.content_ct is None

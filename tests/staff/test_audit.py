@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import delete, select, update
 
-from fic.cli_staff import audit_group
-from fic.services import audit
+from fic.cli.staff import audit_group
+from fic.services.core import audit
 from fic.storage.models_staff import AuditEvent
 from tests.staff.world import build_world
 

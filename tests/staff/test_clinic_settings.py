@@ -9,7 +9,8 @@ import pypdf
 from PIL import Image
 from sqlalchemy import select
 
-from fic.services import clinics, delivery_settings, policies, reports
+from fic.services.clinic import clinics, delivery_settings, policies
+from fic.services.reports import lifecycle
 from fic.storage import repository
 from fic.storage.models import Clinic, Report, Staff
 from tests.flows import csrf_token, set_up_clinic
@@ -117,7 +118,7 @@ def test_the_clinics_logo_appears_on_its_reports_and_only_a_png_is_taken(sqlite_
         passphrase = clinics.report_passphrase(
             sqlite_app.extensions["fic"].keys,
             session.scalar(select(Staff).where(Staff.role == "supervisor")))
-        pdf = reports.content(sqlite_app.extensions["fic"].keys,
+        pdf = lifecycle.content(sqlite_app.extensions["fic"].keys,
                               session.get(Report, uuid.UUID(made["id"])))
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert reader.decrypt(passphrase)

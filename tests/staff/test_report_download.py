@@ -7,7 +7,8 @@ import io
 import pypdf
 from sqlalchemy import select
 
-from fic.services import audit, clinics
+from fic.services.clinic import clinics
+from fic.services.core import audit
 from fic.storage import repository
 from fic.storage.models import Report
 from fic.storage.models_staff import AuditEvent

@@ -184,7 +184,7 @@ def test_an_admin_invites_a_clinician_who_chooses_a_password_and_signs_in(sqlite
     app = sqlite_app
     clinic = set_up_clinic(app)
     with app.extensions["fic"].db.session() as session:
-        from fic.services import clinics
+        from fic.services.clinic import clinics
         from fic.storage import repository
         clinics.add_staff(session, repository.clinic_named(session, clinic.name),
                           "admin@clinic.test", "admin")

@@ -9,8 +9,9 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fic.services import clinics, staff_tokens
-from fic.services.reports import content_binding
+from fic.services.clinic import clinics
+from fic.services.reports.lifecycle import content_binding
+from fic.services.staff import staff_tokens
 from fic.storage import repository
 from fic.storage.models import Alert, Report, Response, TherapySession, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form

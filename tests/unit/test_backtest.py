@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fic.cli_backtest import backtest
+from fic.cli.backtest import backtest
 from fic.domain.ruptures import Policy, Visit, assess_course
 from fic.instruments import load
-from fic.services.backtest import BacktestError, Problem, parse_csv, run_backtest
+from fic.services.alerts.backtest import BacktestError, Problem, parse_csv, run_backtest
 
 ALLIANCE, WELLBEING = load("alliance"), load("wellbeing")
 EXAMPLE = Path(__file__).parents[2] / "bench" / "data" / "backtest_example.csv"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import fic.instruments
-from fic.domain.instruments import InstrumentError, parse_instrument
+from fic.domain.instruments import parse_instrument
+from fic.errors import InstrumentError
 from fic.instruments import load, use_folder
 
 SHIPPED = Path(fic.instruments.__file__).parent

@@ -15,10 +15,11 @@ from fic.domain.outcomes import (
     course_progress,
     progress,
 )
-from fic.domain.policy import Policy, PolicyError
+from fic.domain.policy import Policy
 from fic.domain.policy_file import parse_policy
 from fic.domain.ruptures import Tracker, Visit, assess_course
 from fic.domain.safety import mentions_risk
+from fic.errors import PolicyError
 from fic.instruments import load
 
 WELLBEING = load("wellbeing")

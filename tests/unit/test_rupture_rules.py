@@ -10,7 +10,8 @@ import pytest
 
 from fic.domain.episodes import ESCALATED, OPEN, REPAIRED
 from fic.domain.policy import Policy
-from fic.domain.ruptures import HistoryError, Signal, Visit, assess, assess_course
+from fic.domain.ruptures import Signal, Visit, assess, assess_course
+from fic.errors import HistoryError
 from fic.instruments import load
 
 ALLIANCE = load("alliance")

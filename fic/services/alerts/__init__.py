@@ -1,0 +1,1 @@
+"""From a response to a person who acts: evaluation, notices, escalation, acks."""

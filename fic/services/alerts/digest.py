@@ -1,0 +1,76 @@
+"""The daily digest of watch cues, for clinics that ask for it instead of single messages.
+
+Once a day, at the clinic's `digest_hour` in its own time zone, each clinician with watch
+cues raised in the past day gets one email with how many there were and a sign-in link.
+The ledger key digest:<clinician>:<local date> makes it once a day whatever beat does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from fic.delivery.email import Email
+from fic.errors import DeliveryFailed
+from fic.services.alerts.notifications import Senders
+from fic.services.clinic.delivery_settings import policy_for
+from fic.services.delivery import ledger
+from fic.storage.db import Database
+from fic.storage.models import Alert, Client, Clinic, Staff, utcnow
+from fic.storage.models_delivery import ClinicDeliverySettings
+
+
+def send_due(db: Database, senders: Senders, now: datetime) -> int:
+    sent = 0
+    with db.session() as session:
+        clinic_ids = session.scalars(
+            select(ClinicDeliverySettings.clinic_id).where(ClinicDeliverySettings.watch_digest)
+        ).all()
+        plans = []
+        for clinic_id in clinic_ids:
+            policy = policy_for(session, clinic_id)
+            local = now.astimezone(policy.zone)
+            if local.hour != policy.digest_hour:
+                continue
+            counts = session.execute(
+                select(Staff.id, Staff.email, func.count(Alert.id))
+                .join(Client, Client.clinician_id == Staff.id)
+                .join(Alert, Alert.client_id == Client.id)
+                .join(Clinic, Clinic.id == Client.clinic_id)
+                .where(Clinic.id == clinic_id, Alert.level == "watch",
+                       Alert.created_at > now - timedelta(days=1), Alert.created_at <= now)
+                .group_by(Staff.id, Staff.email)
+            ).all()
+            plans += [(clinic_id, local.date().isoformat(), row) for row in counts]
+    for clinic_id, day, (staff_id, email, count) in plans:
+        sent += _send(db, senders, clinic_id, day, staff_id, email, count, now)
+    return sent
+
+
+def _send(db: Database, senders: Senders, clinic_id: uuid.UUID, day: str, staff_id: uuid.UUID,
+          email: str, count: int, now: datetime) -> int:
+    spec = ledger.Spec(f"digest:{staff_id}:{day}", "digest", "email", staff_id, clinic_id)
+    lease = timedelta(seconds=2 * senders.settings.smtp_timeout + 5)
+    held = ledger.claim(db, spec, now, lease=lease)
+    if not isinstance(held, ledger.Claim):
+        return 0
+    noun = "cue" if count == 1 else "cues"
+    text = (
+        f"Daily digest for {day}\n\nfic noted {count} watch {noun} among your clients in the "
+        f"past day. None of them needs action now; they are shown beside each client's "
+        f"course.\n\nSign in to see them:\n{senders.settings.base_url}/staff\n\n"
+        "This message deliberately carries no client details.\n"
+    )
+    error = None
+    try:
+        senders.mailer.send(Email(to=email, subject=f"[fic] Daily digest: {count} watch {noun}",
+                                  text=text))
+    except DeliveryFailed as failure:
+        error = str(failure)
+    # A failed digest is retried by the next hourly run of the same day.
+    ledger.finish(db, held, max(now, utcnow()), error,
+                  retry_after=senders.settings.backoff(held.number),
+                  max_attempts=senders.settings.max_attempts)
+    return int(error is None)

@@ -1,0 +1,237 @@
+"""Evaluate one response against the client's own history and record what it raises.
+
+The rules (fic.domain.ruptures) fold the client's course visit by visit; only the signals
+of this response's session become alert rows, keyed so that a redelivered or repeated
+evaluation adds nothing. Episodes are stored as the rules leave them. Only this response's
+comment is decrypted (for the safety-language rule); earlier comments were heard in turn.
+
+Where the rules stood after the latest answered session is kept (CourseState), so the
+usual case — the next session's form — continues from there instead of re-reading years
+of history; anything else (a form answered out of order, a changed policy) folds the whole
+course again, with the same result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fic.crypto import KeyRing
+from fic.domain import ruptures
+from fic.domain.instruments import Instrument
+from fic.domain.ruptures import Policy, Signal, Tracker, Visit
+from fic.instruments import load
+from fic.services.clinic.policies import policy_for
+from fic.services.core import outbox, vault
+from fic.settings import Settings
+from fic.storage import repository
+from fic.storage.db import Database
+from fic.storage.models import Alert, Client, CourseState, Episode, Response, TherapySession
+
+NOTIFY = "fic.notify_alert"
+ALLIANCE, WELLBEING = "alliance", "wellbeing"
+
+
+def evaluate_response(
+    db: Database, keys: KeyRing, settings: Settings, response_id: uuid.UUID
+) -> tuple[uuid.UUID, ...]:
+    """Create this response's alerts once; returns the outbox ids of their notifications."""
+    with db.session() as session:
+        response = session.get(Response, response_id)
+        if response is None:
+            return ()
+        therapy = session.get(TherapySession, response.session_id)
+        client = session.get(Client, therapy.client_id) if therapy else None
+        assert therapy is not None and client is not None  # noqa: S101 - foreign keys
+        index = repository.session_index(session, client.id)
+        number = 1 + [session_id for session_id, _ in index].index(therapy.id)
+        comment = _comment(keys, client, response)
+        mine, episodes = _fold(
+            session,
+            client,
+            index,
+            number,
+            response,
+            comment,
+            policy_for(settings, client.clinic_id),
+        )
+        _store_episodes(
+            session,
+            client.id,
+            episodes,
+            {n: session_id for n, (session_id, _) in enumerate(index, 1)},
+        )
+        return tuple(
+            outbox.add(session, NOTIFY, alert.id)
+            for alert in _record(session, client.id, response, mine)
+            if alert.level in ruptures.PUSHED
+        )
+
+
+def _fold(
+    session: Session,
+    client: Client,
+    index: Sequence[tuple[uuid.UUID, uuid.UUID | None]],
+    number: int,
+    response: Response,
+    comment: str | None,
+    policy: Policy,
+) -> tuple[list[Signal], Sequence[ruptures.Episode]]:
+    """This visit's signals and the episodes, from the kept state when it fits."""
+    alliance, wellbeing = load(ALLIANCE), load(WELLBEING)
+    key = _policy_key(policy, alliance, wellbeing)
+    last = max(n for n, (_, response_id) in enumerate(index, 1) if response_id is not None)
+    state = session.get(CourseState, client.id)
+    if (
+        state is not None
+        and state.policy_key == key
+        and state.number < number == last
+        and index[state.number - 1][0] == state.session_id  # no session slipped in before it
+        and all(response_id is None for _, response_id in index[state.number : number - 1])
+    ):
+        tracker = Tracker.resume(state.snapshot, alliance, policy, wellbeing)
+        for gap in range(state.number + 1, number):
+            tracker.add(Visit(gap, None))
+        mine = tracker.add(visit_of(number, response, alliance, wellbeing, comment))
+    else:
+        sessions = repository.course(session, client.id).sessions[:last]
+        tracker, mine = Tracker(alliance, policy, wellbeing), []
+        for visit in visits_of(sessions, alliance, wellbeing, {response.id: comment}):
+            signals = tracker.add(visit)
+            mine = signals if visit.number == number else mine
+    if number == last:
+        if state is None:
+            state = CourseState(client_id=client.id)
+            session.add(state)
+        state.session_id, state.number = index[number - 1][0], number
+        state.policy_key, state.snapshot = key, tracker.snapshot()
+    return mine, tracker.course().episodes
+
+
+def _policy_key(policy: Policy, *instruments: Instrument) -> str:
+    """The same for the same policy and instruments in every process (sets sorted)."""
+    payload = [_canonical(policy), [(i.id, i.version) for i in instruments]]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_canonical(v) for v in value)  # type: ignore[type-var]
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def visits_of(
+    sessions: Sequence[tuple[TherapySession, Response | None]],
+    alliance: Instrument,
+    wellbeing: Instrument,
+    comments: dict[uuid.UUID, str | None] | None = None,
+) -> list[Visit]:
+    """The course as the rules see it; a session without a response is a missed form."""
+    return [
+        visit_of(number, response, alliance, wellbeing, (comments or {}).get(response.id))
+        if response is not None
+        else Visit(number, None)
+        for number, (_, response) in enumerate(sessions, 1)
+    ]
+
+
+def visit_of(
+    number: int,
+    response: Response,
+    alliance: Instrument,
+    wellbeing: Instrument,
+    comment: str | None = None,
+) -> Visit:
+    values = response.values
+    tension, talked = values.get("tension"), values.get("talked_through")
+    return Visit(
+        number=number,
+        total=alliance.total_of(values),
+        items={i: alliance.points(i, values[i]) for i in alliance.total if i in values},
+        tension=None if tension is None else _choice(alliance, "tension", tension),
+        talked_through=None if talked is None else bool(talked),
+        comment=comment,
+        wellbeing=wellbeing.total_of(values),
+    )
+
+
+def _choice(instrument: Instrument, item_id: str, index: int) -> str | None:
+    """The named choice, if the instrument has that item (a clinic's own may not)."""
+    item = instrument.find_item(item_id)
+    if item is None or not 0 <= index < len(item.choices):
+        return None
+    return item.choices[index]
+
+
+def _comment(keys: KeyRing, client: Client, response: Response) -> str | None:
+    if response.comment_ct is None:
+        return None
+    return vault.unseal(keys, client, response.comment_ct, repository.comment_binding(response.id))
+
+
+def _store_episodes(
+    session: Session,
+    client_id: uuid.UUID,
+    episodes: Sequence[ruptures.Episode],
+    sessions: dict[int, uuid.UUID],
+) -> None:
+    stored = {
+        e.number: e for e in session.scalars(select(Episode).where(Episode.client_id == client_id))
+    }
+    for episode in episodes:
+        row = stored.get(episode.number)
+        if row is None:
+            row = Episode(
+                id=uuid.uuid4(),
+                client_id=client_id,
+                number=episode.number,
+                opened_session_id=sessions[episode.opened_at],
+            )
+            session.add(row)
+        row.state = episode.state
+        row.rules = list(episode.rules)
+        row.closed_session_id = sessions.get(episode.closed_at or 0)
+        row.escalated_session_id = sessions.get(episode.escalated_at or 0)
+
+
+def _record(
+    session: Session, client_id: uuid.UUID, response: Response, signals: Sequence[Signal]
+) -> list[Alert]:
+    """Insert each signal's alert unless it exists; a redelivered task inserts nothing."""
+    created = []
+    for signal in signals:
+        scope = (
+            f"{client_id}:e{signal.episode}"
+            if signal.episode is not None
+            else str(response.session_id)
+        )
+        key = f"{scope}:{signal.rule}:{signal.level}"
+        if session.scalar(select(Alert.id).where(Alert.dedupe_key == key)) is not None:
+            continue
+        alert = Alert(
+            id=uuid.uuid4(),
+            dedupe_key=key,
+            client_id=client_id,
+            response_id=response.id,
+            rule=signal.rule,
+            level=signal.level,
+            episode=signal.episode,
+        )
+        try:
+            with session.begin_nested():
+                session.add(alert)
+        except IntegrityError:
+            continue  # a concurrent run of the same job got there first
+        created.append(alert)
+    return created

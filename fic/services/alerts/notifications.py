@@ -1,0 +1,276 @@
+"""Tell the right people that an alert exists, without saying anything about the client.
+
+Who hears of a level is the clinic's routing (clinician, supervisor, on-call address,
+webhooks). Each message goes through the delivery ledger (fic.services.delivery.ledger): its row
+and lease are committed before the provider is called, so a redelivered task, a retry or
+a second worker never sends it twice, and a failure is retried with backoff by the sweep.
+Messages carry the level, the opaque alert id and a sign-in link: no name, score,
+comment, client_ref or contact.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fic.crypto import KeyRing, binding
+from fic.delivery import webhooks
+from fic.delivery.email import Email, Mailer
+from fic.errors import DeliveryFailed
+from fic.services.alerts import ack_links
+from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
+from fic.services.delivery import ledger
+from fic.settings import Settings
+from fic.storage.db import Database
+from fic.storage.models import Alert, Client, Notification, Staff, utcnow
+from fic.storage.models_delivery import AlertEscalation, WebhookEndpoint
+
+LEVEL_TEXT = {
+    "low_alliance": "Low alliance",
+    "rupture": "Possible alliance rupture",
+    "escalation": "Escalated alliance rupture",
+    "urgent": "URGENT: safety concern",
+}
+# Escalation stage -> who hears of it: first the supervisor, then the on-call address.
+ESCALATION_TARGETS = {1: ("supervisor", "webhook"), 2: ("on_call", "webhook")}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: int
+    failed: int
+    later: int = 0
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One destination: an email address (staff or on-call) or a webhook endpoint."""
+
+    ref: str  # staff id, "on_call" or endpoint id: part of the delivery key
+    channel: str  # email | webhook
+    address: str | None = None
+    staff_id: uuid.UUID | None = None
+    endpoint_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """What one run will send: everything but the recipients is the same for all."""
+
+    kind: str  # alert | escalation
+    alert_id: uuid.UUID
+    clinic_id: uuid.UUID
+    level: str
+    raised_at: datetime
+    stage: int = 0
+
+
+@dataclass(frozen=True)
+class Senders:
+    mailer: Mailer
+    keys: KeyRing
+    settings: Settings
+
+
+def notify_alert(
+    db: Database, senders: Senders, alert_id: uuid.UUID, now: datetime | None = None
+) -> Outcome:
+    """Send the alert to everyone its level is routed to, each once."""
+    with db.session() as session:
+        alert = session.get(Alert, alert_id)
+        if alert is None or alert.level not in LEVEL_TEXT:
+            return Outcome(0, 0)
+        policy, message = _message(session, alert, "alert")
+        recipients = _recipients(session, alert, policy, policy.targets(alert.level))
+    return _send_all(db, senders, message, recipients, now)
+
+
+def notify_escalation(
+    db: Database, senders: Senders, alert_id: uuid.UUID, now: datetime | None = None
+) -> Outcome:
+    """Send every escalation stage reached so far (already-sent ones are skipped)."""
+    total = Outcome(0, 0)
+    with db.session() as session:
+        alert = session.get(Alert, alert_id)
+        state = session.get(AlertEscalation, alert_id)
+        if alert is None or state is None or alert.acknowledged_at is not None:
+            return total
+        plans = []
+        for stage in range(1, min(state.stage, max(ESCALATION_TARGETS)) + 1):
+            policy, message = _message(session, alert, "escalation", stage)
+            targets = list(ESCALATION_TARGETS[stage])
+            plans.append((message, _recipients(session, alert, policy, targets)))
+    for message, recipients in plans:
+        outcome = _send_all(db, senders, message, recipients, now)
+        total = Outcome(total.sent + outcome.sent, total.failed + outcome.failed,
+                        total.later + outcome.later)
+    return total
+
+
+def alert_email(settings: Settings, message: Message, to: str, delivery_key: str,
+                ack_url: str | None) -> Email:
+    title = LEVEL_TEXT[message.level]
+    url = f"{settings.base_url}/staff/alerts/{message.alert_id}"
+    if message.kind == "escalation":
+        title = f"Unacknowledged: {title}"
+        opening = (
+            f"An alert (level: {message.level}) raised at {message.raised_at:%Y-%m-%d %H:%M} UTC "
+            "has not been acknowledged yet, so fic is passing it on to you."
+        )
+    else:
+        opening = (
+            f"fic raised an alert (level: {message.level}) for one of the clients in your care."
+        )
+    act = ack_url or url
+    text = (
+        f"{title}\n\n{opening}\nAlert: {message.alert_id}\n\n"
+        f"Sign in to see it and record what you did:\n{act}\n\n"
+        "This message deliberately carries no client details.\n"
+    )
+    html = (
+        f"<p><strong>{title}</strong></p><p>{opening}<br>Alert: {message.alert_id}</p>"
+        f'<p><a href="{act}">Sign in to see it and record what you did</a></p>'
+        "<p>This message deliberately carries no client details.</p>"
+    )
+    return Email(to=to, subject=f"[fic] {title}", text=text, html=html,
+                 message_id=f"<{uuid.uuid5(uuid.NAMESPACE_URL, delivery_key)}@fic.invalid>")
+
+
+def webhook_body(settings: Settings, message: Message, delivery_id: str) -> bytes:
+    payload: dict[str, object] = {
+        "id": delivery_id,
+        "event": "alert.escalated" if message.kind == "escalation" else "alert.raised",
+        "alert_id": str(message.alert_id),
+        "level": message.level,
+        "raised_at": message.raised_at.isoformat(),
+        "url": f"{settings.base_url}/staff/alerts/{message.alert_id}",
+    }
+    if message.kind == "escalation":
+        payload["escalation_stage"] = message.stage
+    return webhooks.encode(payload)
+
+
+def webhook_secret_binding(endpoint_id: uuid.UUID) -> bytes:
+    return binding("webhook_endpoint", "secret", endpoint_id)
+
+
+def _message(
+    session: Session, alert: Alert, kind: str, stage: int = 0
+) -> tuple[DeliveryPolicy, Message]:
+    client = session.get(Client, alert.client_id)
+    assert client is not None  # noqa: S101 - foreign key
+    policy = policy_for(session, client.clinic_id)
+    return policy, Message(kind, alert.id, client.clinic_id, alert.level, alert.created_at, stage)
+
+
+def _recipients(
+    session: Session, alert: Alert, policy: DeliveryPolicy, targets: list[str]
+) -> list[Recipient]:
+    client = session.get(Client, alert.client_id)
+    clinician = session.get(Staff, client.clinician_id) if client else None
+    supervisor = (
+        session.get(Staff, clinician.supervisor_id)
+        if clinician is not None and clinician.supervisor_id
+        else None
+    )
+    found: list[Recipient] = []
+    for target in targets:
+        person = {"clinician": clinician, "supervisor": supervisor}.get(target)
+        if person is not None:
+            found.append(Recipient(str(person.id), "email", person.email, staff_id=person.id))
+        elif target == "on_call" and policy.on_call_email:
+            found.append(Recipient("on_call", "email", policy.on_call_email))
+        elif target == "webhook":
+            endpoints = session.scalars(
+                select(WebhookEndpoint.id).where(
+                    WebhookEndpoint.clinic_id == policy.clinic_id, WebhookEndpoint.active
+                )
+            ).all()
+            found += [Recipient(str(e), "webhook", endpoint_id=e) for e in endpoints]
+    unique = {(r.ref, r.channel): r for r in found}
+    return list(unique.values())
+
+
+def _send_all(db: Database, senders: Senders, message: Message, recipients: list[Recipient],
+              now: datetime | None) -> Outcome:
+    sent = failed = later = 0
+    for recipient in recipients:
+        result = _send_one(db, senders, message, recipient, now or utcnow())
+        sent, failed, later = sent + (result == "sent"), failed + (result == "failed"), later + (
+            result == ledger.LATER
+        )
+    return Outcome(sent, failed, later)
+
+
+def _send_one(db: Database, senders: Senders, message: Message, recipient: Recipient,
+              now: datetime) -> str:
+    stage = f":{message.stage}" if message.kind == "escalation" else ""
+    key = f"{message.kind}:{message.alert_id}{stage}:{recipient.ref}:{recipient.channel}"
+    spec = ledger.Spec(key, message.kind, recipient.channel, message.alert_id, message.clinic_id)
+    timeout = (senders.settings.smtp_timeout if recipient.channel == "email"
+               else senders.settings.http_timeout)
+    held = ledger.claim(db, spec, now, lease=timedelta(seconds=2 * timeout + 5))
+    if not isinstance(held, ledger.Claim):
+        return held
+    error, status = None, None
+    try:
+        if recipient.channel == "email":
+            _email(senders, message, recipient, key)
+        else:
+            status = _webhook(db, senders, message, recipient, str(held.delivery_id))
+            if not 200 <= status < 300:
+                error = f"webhook answered {status}"
+    except DeliveryFailed as failure:
+        error = str(failure)
+    done = max(now, utcnow())  # an injected clock may run ahead of the real one
+    on_sent = None
+    if message.kind == "alert" and recipient.staff_id is not None:
+        staff_id = recipient.staff_id
+
+        def on_sent(session: Session) -> None:
+            _record_notification(session, message.alert_id, staff_id, held.number, done)
+
+    ledger.finish(db, held, done, error, status,
+                  retry_after=senders.settings.backoff(held.number),
+                  max_attempts=senders.settings.max_attempts, on_sent=on_sent)
+    return "sent" if error is None else "failed"
+
+
+def _email(senders: Senders, message: Message, recipient: Recipient, key: str) -> None:
+    assert recipient.address is not None  # noqa: S101 - email recipients have one
+    ack_url = None
+    if recipient.staff_id is not None:
+        token = ack_links.make(str(senders.settings.secret_key), message.alert_id,
+                               recipient.staff_id)
+        ack_url = f"{senders.settings.base_url}/ack/{token}"
+    senders.mailer.send(alert_email(senders.settings, message, recipient.address, key, ack_url))
+
+
+def _webhook(db: Database, senders: Senders, message: Message, recipient: Recipient,
+             delivery_id: str) -> int:
+    assert recipient.endpoint_id is not None  # noqa: S101 - webhook recipients have one
+    with db.session() as session:
+        endpoint = session.get(WebhookEndpoint, recipient.endpoint_id)
+        if endpoint is None:
+            raise DeliveryFailed("webhook endpoint removed")
+        url = endpoint.url
+        secret = senders.keys.open_direct(endpoint.secret_ct, webhook_secret_binding(endpoint.id))
+    body = webhook_body(senders.settings, message, delivery_id)
+    return webhooks.send(url, secret, delivery_id, body, senders.settings.http_timeout).status
+
+
+def _record_notification(session: Session, alert_id: uuid.UUID, staff_id: uuid.UUID,
+                         attempts: int, now: datetime) -> None:
+    """Keep the core `notification` table (who was told, when) in step with the ledger."""
+    row = session.scalar(select(Notification).where(
+        Notification.alert_id == alert_id, Notification.staff_id == staff_id,
+        Notification.channel == "email"))
+    if row is None:
+        row = Notification(id=uuid.uuid4(), alert_id=alert_id, staff_id=staff_id,
+                           channel="email")
+        session.add(row)
+    row.status, row.attempts, row.sent_at = "sent", attempts, now

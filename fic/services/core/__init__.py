@@ -1,0 +1,1 @@
+"""What every feature uses: access policy, audit trail, vault, outbox, readiness."""

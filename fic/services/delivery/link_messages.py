@@ -1,0 +1,238 @@
+"""Send a session's link to the client: by email or SMS, once, never in quiet hours.
+
+The task message holds only the session id. Each attempt holds the ledger's lease
+(fic.services.delivery.ledger), issues a fresh token (the previous attempt's undelivered token is
+expired first) and commits before the provider is called; the contact is decrypted only
+for that call. The clinic's link lifetime applies, and a delivered email or SMS schedules
+the one reminder (fic.services.delivery.reminders).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from markupsafe import escape
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fic.crypto import KeyRing, binding, sha256_hex
+from fic.delivery.email import Email, Mailer
+from fic.delivery.sms import SmsSender
+from fic.errors import DeliveryFailed, InvalidRequest
+from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
+from fic.services.core import vault
+from fic.services.delivery import ledger
+from fic.services.forms import links
+from fic.settings import Settings
+from fic.storage import repository
+from fic.storage.db import Database
+from fic.storage.models import Client, FeedbackLink, TherapySession, utcnow
+from fic.storage.models_delivery import LinkReminder, SessionPhone
+
+CHANNELS = ("email", "sms")
+KIND = {"email": "link_email", "sms": "link_sms"}
+
+
+@dataclass(frozen=True)
+class LinkSenders:
+    mailer: Mailer
+    sms: SmsSender | None
+    keys: KeyRing
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Prepared:
+    address: str
+    policy: DeliveryPolicy
+    link: links.IssuedLink
+
+
+def deliver_link(
+    db: Database,
+    senders: LinkSenders,
+    session_id: uuid.UUID,
+    channel: str = "email",
+    now: datetime | None = None,
+) -> str:
+    """"sent", "failed", "later" (quiet hours, lease held) or "done" (nothing to do)."""
+    now = now or utcnow()
+    with db.session() as session:
+        therapy = session.get(TherapySession, session_id)
+        if therapy is None or not _has_contact(session, therapy, channel) or answered(
+            session, session_id
+        ):
+            return ledger.DONE
+        policy = policy_for(session, _client(session, therapy).clinic_id)
+    spec = ledger.Spec(f"link:{session_id}:{channel}", KIND[channel], channel, session_id,
+                       policy.clinic_id)
+    if policy.is_quiet(now):
+        ledger.postpone(db, spec, policy.quiet_until(now), now)
+        return ledger.LATER
+    return send_link_message(db, senders, spec, session_id, channel, now, reminder=False)
+
+
+def send_link_message(db: Database, senders: LinkSenders, spec: ledger.Spec,
+                      session_id: uuid.UUID, channel: str, now: datetime, reminder: bool,
+                      expires_at: datetime | None = None) -> str:
+    """Claim, issue a fresh token, send, record: shared by first links and reminders."""
+    if channel == "sms" and senders.sms is None:
+        return ledger.DONE
+    timeout = senders.settings.smtp_timeout if channel == "email" else senders.settings.http_timeout
+    held = ledger.claim(db, spec, now, lease=timedelta(seconds=2 * timeout + 5))
+    if not isinstance(held, ledger.Claim):
+        return held
+    with db.session() as session:
+        prepared = _prepare(session, senders, session_id, channel, now, expires_at)
+    error = None
+    if prepared is None:
+        error = "answered or expired before sending"
+    else:
+        try:
+            _send(senders, channel, prepared, reminder)
+        except DeliveryFailed as failure:
+            error = str(failure)
+    done = max(now, utcnow())
+    if prepared is None:  # nothing to retry: record it as given up on purpose
+        ledger.finish(db, held, done, error, retry_after=None)
+        return ledger.DONE
+    ledger.finish(db, held, done, error, retry_after=senders.settings.backoff(held.number),
+                  max_attempts=senders.settings.max_attempts)
+    if error is not None:
+        return "failed"
+    with db.session() as session:
+        _mark_delivered(session, session_id, channel, prepared, done, reminder)
+    return "sent"
+
+
+def answered(session: Session, session_id: uuid.UUID) -> bool:
+    return session.scalar(
+        select(FeedbackLink.id).where(
+            FeedbackLink.session_id == session_id, FeedbackLink.used_at.is_not(None)
+        ).limit(1)
+    ) is not None
+
+
+def add_phone(session: Session, keys: KeyRing, session_id: uuid.UUID, phone: str) -> None:
+    """Store (sealed) the number a session's link goes to by SMS."""
+    phone = phone.strip().replace(" ", "")
+    if not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
+        raise InvalidRequest("phone: an international number such as +447700900123")
+    therapy = session.get(TherapySession, session_id)
+    assert therapy is not None  # noqa: S101 - callers checked scope
+    sealed = vault.seal(keys, _client(session, therapy), phone, phone_binding(session_id))
+    row = session.get(SessionPhone, session_id)
+    if row is None:
+        session.add(SessionPhone(session_id=session_id, phone_ct=sealed))
+    else:
+        row.phone_ct = sealed
+
+
+def phone_binding(session_id: uuid.UUID) -> bytes:
+    return binding("session_phone", "phone", session_id)
+
+
+def link_email(to: str, policy: DeliveryPolicy, issued: links.IssuedLink,
+               reminder: bool = False) -> Email:
+    name = policy.clinic_name
+    until = issued.expires_at.astimezone(policy.zone).strftime("%d %B %Y")
+    ask = policy.link_wording.get(policy.language) or (
+        f"{name} would like to know how your last session felt for you."
+    )
+    first = "A short reminder: " + ask[0].lower() + ask[1:] if reminder else ask
+    text = (
+        f"Hello,\n\n{first}\nIt takes about a minute, and your therapist reads every answer:\n\n"
+        f"{issued.url}\n\n"
+        f"The link works once, until {until}. If you did not expect this message, "
+        "you can ignore it.\n"
+    )
+    html = (
+        f"<p>Hello,</p><p>{escape(first)}<br>It takes about a minute, and your therapist "
+        f'reads every answer.</p><p><a href="{issued.url}">Answer three short questions</a></p>'
+        f"<p>The link works once, until {until}. If you did not expect this message, "
+        "you can ignore it.</p>"
+    )
+    subject = f"{name}: how was your session?"
+    return Email(to=to, subject=("Reminder – " if reminder else "") + subject, text=text,
+                 html=html)
+
+
+def link_sms(policy: DeliveryPolicy, issued: links.IssuedLink, reminder: bool = False) -> str:
+    until = issued.expires_at.astimezone(policy.zone).strftime("%d %b")
+    lead = "Reminder: " if reminder else ""
+    return (
+        f"{lead}{policy.clinic_name}: how was your session? {issued.url} "
+        f"(works once, until {until})"
+    )
+
+
+def _send(senders: LinkSenders, channel: str, prepared: Prepared, reminder: bool) -> None:
+    if channel == "email":
+        senders.mailer.send(link_email(prepared.address, prepared.policy, prepared.link, reminder))
+    else:
+        assert senders.sms is not None  # noqa: S101 - checked before claiming
+        senders.sms.send(prepared.address, link_sms(prepared.policy, prepared.link, reminder))
+
+
+def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, channel: str,
+             now: datetime, expires_at: datetime | None) -> Prepared | None:
+    therapy = session.get(TherapySession, session_id)
+    if therapy is None or answered(session, session_id):
+        return None
+    client = _client(session, therapy)
+    policy = policy_for(session, client.clinic_id)
+    # An earlier attempt that never reached the provider leaves a token nobody holds.
+    session.execute(
+        update(FeedbackLink)
+        .where(FeedbackLink.session_id == session_id, FeedbackLink.channel == channel,
+               FeedbackLink.delivered_at.is_(None), FeedbackLink.expires_at > now)
+        .values(expires_at=now)
+    )
+    issued = links.issue_link(session, senders.settings, session_id, channel,
+                              timedelta(hours=policy.link_lifetime_hours))
+    if expires_at is not None:  # a reminder never extends the first link's lifetime
+        if expires_at <= now:
+            return None
+        session.flush()
+        token = issued.url.rsplit("/", 1)[1]
+        session.execute(update(FeedbackLink).where(FeedbackLink.token_hash == sha256_hex(token))
+                        .values(expires_at=expires_at))
+        issued = links.IssuedLink(issued.session_id, issued.url, expires_at)
+    if channel == "email":
+        assert therapy.contact_email_ct is not None  # noqa: S101 - checked by the caller
+        address = vault.unseal(senders.keys, client, therapy.contact_email_ct,
+                               repository.contact_binding(therapy.id))
+    else:
+        phone = session.get(SessionPhone, session_id)
+        assert phone is not None  # noqa: S101 - checked by the caller
+        address = vault.unseal(senders.keys, client, phone.phone_ct, phone_binding(session_id))
+    return Prepared(address, policy, issued)
+
+
+def _mark_delivered(session: Session, session_id: uuid.UUID, channel: str, prepared: Prepared,
+                    now: datetime, reminder: bool) -> None:
+    session.execute(
+        update(FeedbackLink)
+        .where(FeedbackLink.session_id == session_id, FeedbackLink.channel == channel,
+               FeedbackLink.delivered_at.is_(None), FeedbackLink.expires_at > now)
+        .values(delivered_at=now)
+    )
+    after = prepared.policy.reminder_after_hours
+    if reminder or after is None or session.get(LinkReminder, session_id) is not None:
+        return
+    session.add(LinkReminder(session_id=session_id, channel=channel,
+                             due_at=now + timedelta(hours=after)))
+
+
+def _has_contact(session: Session, therapy: TherapySession, channel: str) -> bool:
+    if channel == "email":
+        return therapy.contact_email_ct is not None
+    return session.get(SessionPhone, therapy.id) is not None
+
+
+def _client(session: Session, therapy: TherapySession) -> Client:
+    client = session.get(Client, therapy.client_id)
+    assert client is not None  # noqa: S101 - foreign key
+    return client

@@ -1,0 +1,1 @@
+"""The client's side: post-session links, the form's answers, in-room codes, the thank-you page."""

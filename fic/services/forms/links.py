@@ -1,0 +1,151 @@
+"""Post-session links: recording a session, issuing tokens, opening and using them.
+
+A token is 256 random bits; only its SHA-256 is stored. Each delivery (the API caller's
+URL, an email, later an SMS or a reminder) gets its own token for the same session, so no
+token ever has to be stored or queued to be sent. Whichever link is used first consumes
+the session: the atomic UPDATE … WHERE used_at IS NULL plus UNIQUE(response.session_id).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fic.crypto import KeyRing, new_token, sha256_hex
+from fic.errors import InvalidRequest, LinkUnavailable, NotFound
+from fic.services.clinic import delivery_settings
+from fic.services.core import outbox, vault
+from fic.settings import Settings
+from fic.storage import repository
+from fic.storage.models import Client, Clinic, FeedbackLink, TherapySession, utcnow
+
+DELIVER_LINK = "fic.deliver_link"
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    session_id: uuid.UUID
+    url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """What the client sees behind a live link: the clinic's instruments and language."""
+
+    instruments: tuple[str, ...]
+    language: str
+
+
+@dataclass(frozen=True)
+class NewSession:
+    link: IssuedLink
+    outbox_ids: tuple[uuid.UUID, ...]
+
+
+def record_session(
+    session: Session,
+    settings: Settings,
+    keys: KeyRing,
+    clinic: Clinic,
+    client_ref: str,
+    clinician_email: str,
+    held_at: datetime,
+    contact_email: str | None = None,
+) -> NewSession:
+    """A session has been held: make sure the client exists and issue its first link."""
+    try:
+        clinician = repository.staff_by_email(session, clinician_email, clinic.id)
+    except NotFound:
+        raise InvalidRequest("clinician: no clinician with that email in this clinic") from None
+    if clinician.role != "clinician":
+        raise InvalidRequest("clinician: that staff member is not a clinician")
+    client = repository.client_by_ref(session, clinic.id, client_ref)
+    if client is None:
+        client = Client(
+            id=uuid.uuid4(), clinic_id=clinic.id, client_ref=client_ref, clinician_id=clinician.id
+        )
+        session.add(client)
+    therapy = TherapySession(
+        id=uuid.uuid4(), client_id=client.id, clinician_id=clinician.id, held_at=held_at
+    )
+    outbox_ids: tuple[uuid.UUID, ...] = ()
+    if contact_email:
+        therapy.contact_email_ct = vault.seal(
+            keys, client, contact_email, repository.contact_binding(therapy.id)
+        )
+        outbox_ids = (outbox.add(session, DELIVER_LINK, therapy.id),)
+    session.add(therapy)
+    session.flush()  # the link row refers to the session (no ORM relationship orders them)
+    hours = delivery_settings.policy_for(session, clinic.id).link_lifetime_hours
+    link = issue_link(session, settings, therapy.id, "api", timedelta(hours=hours))
+    return NewSession(link, outbox_ids)
+
+
+def issue_link(
+    session: Session, settings: Settings, session_id: uuid.UUID, channel: str,
+    lifetime: timedelta | None = None,
+) -> IssuedLink:
+    """A new token for this session; it works for `lifetime` (default: the settings')."""
+    token = new_token()
+    expires_at = utcnow() + (lifetime or settings.link_lifetime)
+    session.add(
+        FeedbackLink(
+            id=uuid.uuid4(),
+            session_id=session_id,
+            token_hash=sha256_hex(token),
+            channel=channel,
+            expires_at=expires_at,
+        )
+    )
+    return IssuedLink(session_id, f"{settings.base_url}/f/{token}", expires_at)
+
+
+def open_link(session: Session, token: str) -> FeedbackLink:
+    """The live link for this token; GET uses this and never consumes anything."""
+    link = repository.live_link(session, sha256_hex(token), utcnow())
+    if link is None:
+        raise LinkUnavailable("link unavailable")
+    return link
+
+
+def form_for(session: Session, token: str) -> FormSpec:
+    link = open_link(session, token)
+    clinic = session.scalar(
+        select(Clinic)
+        .join(Client, Client.clinic_id == Clinic.id)
+        .join(TherapySession, TherapySession.client_id == Client.id)
+        .where(TherapySession.id == link.session_id)
+    )
+    assert clinic is not None  # noqa: S101 - foreign keys
+    return FormSpec(tuple(clinic.instruments), clinic.language)
+
+
+def consume_link(session: Session, token: str) -> FeedbackLink:
+    """Mark the link used, atomically: of concurrent callers exactly one gets it."""
+    now = utcnow()
+    link_id = session.scalar(
+        update(FeedbackLink)
+        .where(
+            FeedbackLink.token_hash == sha256_hex(token),
+            FeedbackLink.used_at.is_(None),
+            FeedbackLink.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(FeedbackLink.id)
+    )
+    if link_id is None:
+        raise LinkUnavailable("link unavailable")
+    link = session.get(FeedbackLink, link_id)
+    assert link is not None  # noqa: S101 - just updated in this transaction
+    # The session is answered: every other link to it goes dead too.
+    session.execute(
+        update(FeedbackLink)
+        .where(FeedbackLink.session_id == link.session_id, FeedbackLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return link

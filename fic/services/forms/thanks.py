@@ -1,0 +1,51 @@
+"""What the thank-you page needs to know, carried without telling the client anything.
+
+After a submission the form redirects to /thanks with a note: the clinic and whether the
+comment held risk language (S1, fic.domain.rules), sealed under the key ring. Every
+submission gets a note of the same length, so neither the URL nor the page's shape says
+what was detected; the page shows the clinic's crisis text, and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+from fic.crypto import KeyRing, binding
+from fic.domain.rules import risk_language
+from fic.errors import FicError
+from fic.services.clinic import policies
+from fic.services.clinic.delivery_settings import policy_for
+from fic.settings import Settings
+from fic.storage.db import Database
+from fic.storage.models import Client, Response, TherapySession
+
+_AAD = binding("thanks", "note", "v1")
+
+
+def note_for(db: Database, keys: KeyRing, settings: Settings, response_id: uuid.UUID,
+             comment: str | None) -> str:
+    with db.session() as session:
+        response = session.get(Response, response_id)
+        therapy = session.get(TherapySession, response.session_id) if response else None
+        client = session.get(Client, therapy.client_id) if therapy else None
+        assert client is not None  # noqa: S101 - just stored
+        clinic_id = client.clinic_id
+    concern = risk_language(comment, policies.policy_for(settings, clinic_id))
+    plain = json.dumps({"c": str(clinic_id), "h": int(concern)})
+    return base64.urlsafe_b64encode(keys.seal_direct(plain, _AAD)).decode().rstrip("=")
+
+
+def crisis_text(db: Database, keys: KeyRing, note: str, languages: list[str]) -> str | None:
+    """The clinic's crisis text when the note says so; None for any other note."""
+    try:
+        blob = base64.urlsafe_b64decode(note[:400] + "=" * (-len(note[:400]) % 4))
+        data = json.loads(keys.open_direct(blob, _AAD))
+        clinic_id = uuid.UUID(data["c"])
+    except (ValueError, KeyError, TypeError, FicError):
+        return None
+    if not data.get("h"):
+        return None
+    with db.session() as session:
+        return policy_for(session, clinic_id).crisis_text_for(languages)

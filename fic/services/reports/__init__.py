@@ -1,0 +1,1 @@
+"""Supervision summaries and client progress reports: request, build, store, deliver, purge."""

@@ -1,0 +1,32 @@
+"""The senders a task needs, built from the app it runs in (one place, not in every task)."""
+
+from __future__ import annotations
+
+from fic.delivery.email import Mailer
+from fic.delivery.files import FileSms, mail_folder
+from fic.delivery.sms import sms_sender
+from fic.extensions import services
+from fic.services.alerts.notifications import Senders
+from fic.services.delivery.link_messages import LinkSenders
+
+# Which task re-runs a delivery of each kind (the ledger's `kind` -> task name).
+RETRY_TASKS = {
+    "alert": "fic.notify_alert",
+    "escalation": "fic.notify_escalation",
+    "link_email": "fic.deliver_link",
+    "link_sms": "fic.deliver_link_sms",
+    "reminder": "fic.send_reminder",
+}
+
+
+def alert_senders() -> Senders:
+    svc = services()
+    return Senders(Mailer(svc.settings), svc.keys, svc.settings)
+
+
+def link_senders() -> LinkSenders:
+    svc = services()
+    sms = sms_sender(svc.settings)
+    if sms is None and svc.settings.mail_to_files:
+        sms = FileSms(mail_folder(svc.settings.instance_path))
+    return LinkSenders(Mailer(svc.settings), sms, svc.keys, svc.settings)
