@@ -25,7 +25,8 @@ from fic.reports.render import ReportRenderer
 from fic.services.alerts import evaluation
 from fic.services.clinic import clinics
 from fic.services.forms import links, responses
-from fic.services.reports import lifecycle
+from fic.services.reports import lifecycle, requests
+from fic.services.reports.periods import Period
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import Report, utcnow
@@ -74,13 +75,13 @@ def time_build(app, supervisor: str, runs: int) -> tuple[list[float], int]:
     svc = app.extensions["fic"]
     renderer = ReportRenderer()
     today = utcnow().date()
-    period = lifecycle.Period.between(today - timedelta(weeks=9), today)
+    period = Period.between(today - timedelta(weeks=9), today)
     timings = []
     size = 0
     for _ in range(runs):
         with svc.db.session() as session:
             owner = repository.staff_by_email(session, supervisor)
-            row, _ = lifecycle.request_report(session, owner, period)
+            row, _ = requests.report_row(session, owner, period)
             row.status = "building"
             report_id = row.id
         started = time.perf_counter()

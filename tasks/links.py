@@ -4,9 +4,9 @@ import uuid
 
 from celery import shared_task
 
+from fic import clock
 from fic.extensions import services
 from fic.services.delivery import link_messages, reminders
-from fic.storage.models import utcnow
 from tasks.senders import link_senders
 
 
@@ -22,10 +22,10 @@ def deliver_link_sms(session_id: str) -> None:
 
 @shared_task(name="fic.send_reminder")
 def send_reminder(session_id: str) -> None:
-    reminders.send_reminder(services().db, link_senders(), uuid.UUID(session_id), utcnow())
+    reminders.send_reminder(services().db, link_senders(), uuid.UUID(session_id), clock.now())
 
 
 @shared_task(name="fic.send_reminders")
 def send_reminders() -> None:
     """Beat: every reminder that is due and allowed now."""
-    reminders.send_due(services().db, link_senders(), utcnow())
+    reminders.send_due(services().db, link_senders(), clock.now())

@@ -4,11 +4,10 @@ import uuid
 
 from celery import shared_task
 
-from fic import jobs
+from fic import clock, jobs
 from fic.extensions import services
 from fic.services.alerts import digest, escalations, notifications
 from fic.services.core import outbox
-from fic.storage.models import utcnow
 from tasks.senders import alert_senders
 
 
@@ -26,10 +25,10 @@ def notify_escalation(alert_id: str) -> None:
 def escalate_alerts() -> None:
     """Beat: move overdue unacknowledged alerts one escalation stage on."""
     db = services().db
-    outbox.flush(db, jobs.publish, escalations.escalate_due(db, utcnow()))
+    outbox.flush(db, jobs.publish, escalations.escalate_due(db, clock.now()))
 
 
 @shared_task(name="fic.send_digests")
 def send_digests() -> None:
     """Beat: the daily watch digest, at each clinic's own hour."""
-    digest.send_due(services().db, alert_senders(), utcnow())
+    digest.send_due(services().db, alert_senders(), clock.now())

@@ -3,14 +3,12 @@ import uuid
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from fic import jobs
+from fic import clock, jobs
 from fic.delivery.email import Mailer
 from fic.errors import DeliveryFailed
 from fic.extensions import services
 from fic.reports.render import ReportRenderer
-from fic.services.core import outbox
-from fic.services.reports import lifecycle
-from fic.storage.models import Staff, utcnow
+from fic.services.reports import lifecycle, requests
 from tasks.retry import retry_later
 
 # Well below the Redis visibility timeout; a 200-client summary renders in seconds.
@@ -36,17 +34,9 @@ def build_report(self, report_id: str) -> None:
 @shared_task(name="fic.schedule_reports")
 def schedule_reports() -> None:
     """Beat: one build job per supervisor whose clinic's report hour is now (idempotent)."""
-    svc = services()
-    jobs_written = []
-    for supervisor_id, period in lifecycle.due_this_hour(svc.db, utcnow()):
-        with svc.db.session() as session:
-            supervisor = session.get(Staff, supervisor_id)
-            report, needed = lifecycle.request_report(session, supervisor, period)
-            if needed:
-                jobs_written.append(outbox.add(session, lifecycle.BUILD, report.id))
-    outbox.flush(svc.db, jobs.publish, jobs_written)
+    requests.request_due(services().db, jobs.publish, clock.now())
 
 
 @shared_task(name="fic.purge_reports")
 def purge_reports() -> None:
-    lifecycle.purge_expired(services().db, utcnow())
+    lifecycle.purge_expired(services().db, clock.now())

@@ -6,16 +6,15 @@ waits in Redis longer than the visibility timeout and a flushed Redis loses no r
 
 from celery import Task, shared_task
 
-from fic import jobs
+from fic import clock, jobs
 from fic.extensions import services
 from fic.services.delivery import ledger
-from fic.storage.models import utcnow
 from tasks.senders import RETRY_TASKS
 
 
 @shared_task(name="fic.retry_deliveries")
 def retry_deliveries() -> None:
-    for kind, subject_id in ledger.due(services().db, utcnow()):
+    for kind, subject_id in ledger.due(services().db, clock.now()):
         task = RETRY_TASKS.get(kind)
         if task is not None:
             jobs.publish(task, [str(subject_id)])

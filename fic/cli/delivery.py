@@ -123,8 +123,8 @@ def deliveries_log(clinic_name: str, status: str | None) -> None:
     """The delivery log: each message, its state and every attempt (no contents)."""
     try:
         with services().db.session() as session:
-            clinic = repository.clinic_named(session, clinic_name)
-            rows = deliveries.log(session, clinic.id, status=status)
+            clinic_id = repository.clinic_named(session, clinic_name).id
+        rows = deliveries.log(services().db, clinic_id, status=status)
     except FicError as error:
         _fail(error)
     for row in rows:

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 
+from fic import clock
 from fic.errors import FicError, InvalidRequest
 from fic.extensions import services
 from fic.reports.render import ReportRenderer
-from fic.services.reports import lifecycle
-from fic.storage import repository
-from fic.storage.models import Report, Staff, utcnow
+from fic.services.reports import lifecycle, requests
+from fic.services.reports.periods import Period, parse_period
 
 DAY = click.DateTime(["%Y-%m-%d"])
 
@@ -34,19 +33,12 @@ def report(owner_email: str, start: datetime | None, end: datetime | None, perio
     svc = services()
     try:
         chosen = _period(start, end, period, client_ref)
-        with svc.db.session() as session:
-            owner = repository.staff_by_email(session, owner_email)
-            client = None
-            if client_ref:
-                client = repository.client_by_ref(session, owner.clinic_id, client_ref)
-                if client is None:
-                    raise InvalidRequest("no client with that client_ref in this clinic")
-            row, needed = lifecycle.request_report(session, owner, chosen, client)
-            report_id = row.id
-        if needed:
+        asked = requests.request_report(svc.db, requests.Owner(email=owner_email), chosen,
+                                        client_ref)
+        report_id = asked.id
+        if asked.needed:
             lifecycle.build(svc.db, svc.keys, svc.settings, ReportRenderer(), report_id)
-        with svc.db.session() as session:
-            pdf = lifecycle.content(svc.keys, session.get(Report, report_id))
+        pdf = lifecycle.stored_pdf(svc.db, svc.keys, report_id)
     except FicError as error:
         raise click.ClickException(str(error)) from None
     out.write_bytes(pdf)
@@ -67,21 +59,17 @@ def reports_build(period: str, everyone: bool) -> None:
     """Build every supervisor's summary for a week (reports already built are kept)."""
     svc = services()
     try:
-        week = lifecycle.Period.parse(period)
+        week = parse_period(week=period)
     except FicError as error:
         raise click.ClickException(str(error)) from None
-    with svc.db.session() as session:
-        supervisors = session.scalars(select(Staff.id).where(
-            Staff.role == "supervisor", Staff.report_passphrase_ct.is_not(None))).all()
+    supervisors = requests.supervisors_with_passphrase(svc.db)
     built = kept = failed = 0
     renderer = ReportRenderer()
     with click.progressbar(supervisors, label=f"Building {week.label}") as bar:
         for supervisor_id in bar:
-            with svc.db.session() as session:
-                row, needed = lifecycle.request_report(session, session.get(Staff, supervisor_id),
-                                                     week)
-                report_id = row.id
-            if not needed:
+            asked = requests.request_report(svc.db, requests.Owner(supervisor_id), week)
+            report_id = asked.id
+            if not asked.needed:
                 kept += 1
                 continue
             try:
@@ -96,14 +84,12 @@ def reports_build(period: str, everyone: bool) -> None:
 
 
 def _period(start: datetime | None, end: datetime | None, period: str | None,
-            client_ref: str | None) -> lifecycle.Period:
-    if period:
-        return lifecycle.Period.parse(period)
-    if start and end:
-        return lifecycle.Period.between(start.date(), end.date())
+            client_ref: str | None) -> Period:
+    if period or (start and end):
+        return parse_period(period, start.date() if start else None, end.date() if end else None)
     if client_ref:
-        today: date = utcnow().date()
-        return lifecycle.Period(today, today, f"course-{today.isoformat()}")
+        today: date = clock.now().date()
+        return Period(today, today, f"course-{today.isoformat()}")
     raise InvalidRequest("give --period, or --from and --to")
 
 

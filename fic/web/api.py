@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, TypeVar
 
 from flask import Blueprint, request
@@ -15,17 +14,14 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
-from sqlalchemy.orm import Session
 
 from fic import jobs
 from fic.errors import InvalidJson, InvalidRequest, NotFound, Unauthorized
 from fic.extensions import csrf, services
 from fic.services.clinic import clinics
-from fic.services.core import access, outbox
 from fic.services.forms import links
-from fic.services.reports import lifecycle
-from fic.storage import repository
-from fic.storage.models import Clinic, Report
+from fic.services.reports import requests
+from fic.services.reports.periods import parse_period
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,8 +43,10 @@ class ReportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     supervisor: EmailText
     period: str | None = None
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    # read by fic.services.reports.periods, the one parser the page and the CLI use too
+    from_: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, alias="from")
+    to: Annotated[str, StringConstraints(max_length=32)] | None = None
 
 
 class SessionRequest(BaseModel):
@@ -66,13 +64,13 @@ def _error(status: int, code: str, message: str, fields: dict[str, str] | None =
     return body, status
 
 
-def api_clinic(session: Session) -> Clinic:
+def api_clinic_id() -> uuid.UUID:
     """The clinic whose API key the caller presented."""
     key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     try:
         if not key:
             raise NotFound("missing key")
-        return clinics.clinic_for_api_key(session, key)
+        return clinics.clinic_id_for_api_key(services().db, key)
     except NotFound:
         raise Unauthorized from None
 
@@ -109,14 +107,9 @@ install_error_handlers(bp)
 def create_session():
     svc = services()
     body = parse_body(SessionRequest)
-    with svc.db.session() as session:
-        clinic = api_clinic(session)
-        created = links.record_session(
-            session, svc.settings, svc.keys, clinic, body.client_ref, body.clinician,
-            body.held_at, body.contact.email if body.contact else None,
-        )  # fmt: skip
-    outbox.flush(svc.db, jobs.publish, created.outbox_ids)
-    link = created.link
+    link = links.record_session_from_api(
+        svc.db, svc.settings, svc.keys, jobs.publish, api_clinic_id(), body.client_ref,
+        body.clinician, body.held_at, body.contact.email if body.contact else None)
     return {
         "id": str(link.session_id),
         "feedback_url": link.url,
@@ -129,41 +122,24 @@ def request_report():
     """Ask for a supervisor's summary (`period` "2026-W47", or `from` and `to`); 202 while built."""
     svc = services()
     body = parse_body(ReportRequest)
-    period = (
-        lifecycle.Period.parse(body.period)
-        if body.period
-        else lifecycle.Period.between(body.from_, body.to)
-        if body.from_ and body.to
-        else None
-    )
-    if period is None:
-        raise InvalidRequest("period: give an ISO week, or from and to")
-    with svc.db.session() as session:
-        clinic = api_clinic(session)
-        try:
-            supervisor = repository.staff_by_email(session, body.supervisor, clinic.id)
-        except NotFound:
-            raise InvalidRequest("supervisor: no supervisor with that email here") from None
-        report, needed = lifecycle.request_report(session, supervisor, period)
-        job = outbox.add(session, lifecycle.BUILD, report.id) if needed else None
-        answer = _report_json(report)
-    if job is not None:
-        outbox.flush(svc.db, jobs.publish, [job])
-    return answer, 202 if needed else 200
+    period = parse_period(body.period, body.from_, body.to)
+    asked = requests.request_report(
+        svc.db, requests.Owner(email=body.supervisor, clinic_id=api_clinic_id()), period,
+        publish=jobs.publish)
+    return _report_json(asked), 202 if asked.needed else 200
 
 
 @bp.get("/reports/<uuid:report_id>")
 def show_report(report_id: uuid.UUID):
-    with services().db.session() as session:
-        return _report_json(access.api_report(session, api_clinic(session).id, report_id))
+    return _report_json(requests.api_report(services().db, api_clinic_id(), report_id))
 
 
-def _report_json(report: Report) -> dict[str, object]:
+def _report_json(report: requests.Requested) -> dict[str, object]:
     return {
         "id": str(report.id),
         "kind": report.kind,
         "status": report.status,
-        "period": report.period_label,
+        "period": report.period,
         "created_at": report.created_at.isoformat(),
         "size_bytes": report.size_bytes,
     }

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request
 
+from fic import clock
 from fic.errors import LinkUnavailable, NotFound
 from fic.extensions import services
 from fic.services.alerts import ack_links
 from fic.services.core import readiness
 from fic.services.forms import room
-from fic.storage.models import utcnow
 
 bp = Blueprint("delivery", __name__)
 
@@ -17,7 +17,7 @@ bp = Blueprint("delivery", __name__)
 @bp.get("/readyz")
 def readyz():
     svc = services()
-    state = readiness.check(svc.db, svc.settings, utcnow(), svc.settings.ready_outbox_max_age)
+    state = readiness.check(svc.db, svc.settings, clock.now(), svc.settings.ready_outbox_max_age)
     return state.as_json(), 200 if state.ready else 503
 
 
@@ -43,7 +43,7 @@ def code_entered():
     svc = services()
     try:
         with svc.db.session() as session:
-            url = room.redeem(session, svc.settings, request.form.get("code", "")[:32], utcnow())
+            url = room.redeem(session, svc.settings, request.form.get("code", "")[:32], clock.now())
     except LinkUnavailable:
         message = "That code did not work. Check it, or ask your therapist for a new one."
         return render_template("delivery/code.html", error=message), 410

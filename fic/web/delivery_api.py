@@ -12,15 +12,12 @@ from typing import Annotated
 from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from fic import jobs
-from fic.errors import InvalidRequest
+from fic import clock, jobs
 from fic.extensions import csrf, services
 from fic.services.alerts import acknowledgements
-from fic.services.core import access, outbox
 from fic.services.delivery import deliveries, link_messages
 from fic.services.forms import room
-from fic.storage.models import utcnow
-from fic.web.api import api_clinic, install_error_handlers, parse_body
+from fic.web.api import api_clinic_id, install_error_handlers, parse_body
 
 bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -46,50 +43,36 @@ install_error_handlers(bp)
 @bp.post("/alerts/<uuid:alert_id>/ack")
 def acknowledge(alert_id: uuid.UUID):
     svc = services()
-    with svc.db.session() as session:
-        clinic_id = api_clinic(session).id
+    clinic_id = api_clinic_id()
     body = parse_body(AckRequest)
     ack = acknowledgements.acknowledge(
         svc.db, svc.keys, alert_id, acknowledgements.StaffByEmail(body.staff, clinic_id),
-        body.action, body.note, utcnow(), via="api")
-    result = {"alert_id": str(alert_id), "action": ack.action,
-              "acknowledged_at": ack.acknowledged_at.isoformat(),
-              "seconds_to_ack": ack.seconds_to_ack}
-    return result, 200
+        body.action, body.note, clock.now(), via="api")
+    return {"alert_id": str(alert_id), "action": ack.action,
+            "acknowledged_at": ack.acknowledged_at.isoformat(),
+            "seconds_to_ack": ack.seconds_to_ack}, 200
 
 
 @bp.post("/sessions/<uuid:session_id>/sms")
 def send_sms(session_id: uuid.UUID):
     svc = services()
-    with svc.db.session() as session:
-        clinic = api_clinic(session)
-        body = parse_body(SmsRequest)
-        access.api_session(session, clinic.id, session_id)
-        link_messages.add_phone(session, svc.keys, session_id, body.phone)
-        job = outbox.add(session, "fic.deliver_link_sms", session_id)
-    outbox.flush(svc.db, jobs.publish, [job])
+    clinic_id = api_clinic_id()
+    body = parse_body(SmsRequest)
+    link_messages.queue_sms(svc.db, svc.keys, jobs.publish, clinic_id, session_id, body.phone)
     return {"id": str(session_id), "channel": "sms", "status": "queued"}, 202
 
 
 @bp.post("/sessions/<uuid:session_id>/room")
 def in_room(session_id: uuid.UUID):
     svc = services()
-    with svc.db.session() as session:
-        clinic = api_clinic(session)
-        access.api_session(session, clinic.id, session_id)
-        if link_messages.answered(session, session_id):
-            raise InvalidRequest("session: the form has been answered already")
-        shown = room.open_in_room(session, svc.settings, session_id, utcnow(),
-                                  svc.settings.room_code_minutes)
+    shown = room.open_for_api(svc.db, svc.settings, api_clinic_id(), session_id, clock.now(),
+                              svc.settings.room_code_minutes)
     return {"url": shown.url, "code": shown.code, "code_url": f"{svc.settings.base_url}/c",
             "qr_svg": shown.qr_svg, "expires_at": shown.expires_at.isoformat()}, 201
 
 
 @bp.get("/deliveries")
 def delivery_log():
-    svc = services()
-    with svc.db.session() as session:
-        clinic = api_clinic(session)
-        status = request.args.get("status") or None
-        rows = deliveries.log(session, clinic.id, status=status, limit=200)
+    status = request.args.get("status") or None
+    rows = deliveries.log(services().db, api_clinic_id(), status=status, limit=200)
     return {"deliveries": rows}, 200

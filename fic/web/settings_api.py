@@ -11,9 +11,10 @@ from dataclasses import asdict
 
 from flask import Blueprint, request
 
+from fic.errors import InvalidJson
 from fic.extensions import csrf, services
 from fic.services.clinic import delivery_settings
-from fic.web.api import InvalidJson, api_clinic, install_error_handlers
+from fic.web.api import api_clinic_id, install_error_handlers
 
 bp = Blueprint("settings_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -27,16 +28,13 @@ def _shown(policy: delivery_settings.DeliveryPolicy) -> dict[str, object]:
 
 @bp.get("/settings/delivery")
 def show_delivery_settings():
-    with services().db.session() as session:
-        return _shown(delivery_settings.policy_for(session, api_clinic(session).id)), 200
+    return _shown(delivery_settings.show(services().db, api_clinic_id())), 200
 
 
 @bp.patch("/settings/delivery")
 def change_delivery_settings():
-    with services().db.session() as session:
-        clinic = api_clinic(session)
-        changes = request.get_json(silent=True)
-        if not isinstance(changes, dict):
-            raise InvalidJson
-        policy = delivery_settings.update(session, clinic.id, **changes)
-        return _shown(policy), 200
+    clinic_id = api_clinic_id()
+    changes = request.get_json(silent=True)
+    if not isinstance(changes, dict):
+        raise InvalidJson
+    return _shown(delivery_settings.change(services().db, clinic_id, **changes)), 200

@@ -7,25 +7,24 @@ a 404), a dashboard service turns it into plain values, an audit row records the
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from fic import jobs
-from fic.errors import FicError, InvalidRequest, NotFound
+from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.alerts import acknowledgements
-from fic.services.clinic import clinics as clinic_services
-from fic.services.core import access, audit, outbox
+from fic.services.core import access, audit
 from fic.services.core.access import Actor
 from fic.services.reports import lifecycle as report_service
+from fic.services.reports import requests
+from fic.services.reports.periods import parse_period
 from fic.services.staff import caseload as caseload_page
 from fic.services.staff import course as course_page
 from fic.services.staff import inbox as alert_inbox
 from fic.services.staff import labels
-from fic.storage.models import Client, Report, Staff
 from fic.web.staff_chart import alliance_chart, wellbeing_chart
 from fic.web.staff_session import deny, now, page_clinic, signed_in
 
@@ -51,7 +50,7 @@ def home(actor: Actor):
 def caseload(actor: Actor):
     with services().db.session() as session:
         rows = caseload_page.caseload(session, actor, now())
-        clinic = page_clinic(session, actor)
+        clinic = page_clinic(actor)
     return render_template("staff/caseload.html", actor=actor, clinic=clinic, rows=rows)
 
 
@@ -65,7 +64,7 @@ def client_course(actor: Actor, client_id: uuid.UUID):
             client = access.client(session, actor, client_id)
             rows, decrypted = course_page.course(session, svc.keys, client, at)
             episodes = course_page.episodes(session, client.id)
-            clinic = page_clinic(session, actor)
+            clinic = page_clinic(actor)
             ref = client.client_ref
             audit.record(session, "client_course_viewed", actor_id=actor.staff_id,
                          clinic_id=actor.clinic_id, object_type="client", object_id=client.id,
@@ -90,7 +89,7 @@ def alerts(actor: Actor):
     done = request.args.get("show") == "done"
     with services().db.session() as session:
         rows = alert_inbox.inbox(session, actor, done)
-        clinic = page_clinic(session, actor)
+        clinic = page_clinic(actor)
     return render_template("staff/alerts.html", actor=actor, clinic=clinic, rows=rows, done=done)
 
 
@@ -112,7 +111,7 @@ def _alert_page(actor: Actor, alert_id: uuid.UUID, error: str | None = None, sta
             row = next((r for r in rows if r.response_id == found.response_id), None)
             ack = acknowledgements.acknowledgement_of(session, found.id)
             note = acknowledgements.note_of(session, svc.keys, ack) if ack else None
-            clinic = page_clinic(session, actor)
+            clinic = page_clinic(actor)
             ref, client_id = client.client_ref, client.id
             audit.record(session, "alert_viewed", actor_id=actor.staff_id,
                          clinic_id=actor.clinic_id, object_type="alert", object_id=found.id,
@@ -158,27 +157,15 @@ def acknowledge(actor: Actor, alert_id: uuid.UUID):
 def team(actor: Actor):
     with services().db.session() as session:
         rows = caseload_page.team(session, actor, now())
-        clinic = page_clinic(session, actor)
+        clinic = page_clinic(actor)
     return render_template("staff/team.html", actor=actor, clinic=clinic, rows=rows)
 
 
 @bp.get("/reports")
 @signed_in("reports")
 def reports(actor: Actor):
-    with services().db.session() as session:
-        rows = session.scalars(
-            select(Report).where(Report.supervisor_id == actor.staff_id,
-                                 Report.status.in_(("ready", "building")))
-            .order_by(Report.created_at.desc()).limit(100)
-        ).all()
-        names = dict(session.execute(
-            select(Client.id, Client.client_ref).where(
-                Client.id.in_([r.client_id for r in rows if r.client_id]))).all())
-        items = [{"id": r.id, "label": r.period_label, "ready": r.status == "ready",
-                  "kind": "Client progress" if r.client_id else "Supervision summary",
-                  "client": names.get(r.client_id), "size": r.size_bytes,
-                  "created_at": r.created_at} for r in rows]
-        clinic = page_clinic(session, actor)
+    items = report_service.reports_of(services().db, actor.staff_id)
+    clinic = page_clinic(actor)
     today = now().date()
     return render_template("staff/reports.html", actor=actor, clinic=clinic, rows=items,
                            start=today - timedelta(days=28), end=today)
@@ -192,23 +179,13 @@ def build_report(actor: Actor):
     if actor.role != "supervisor":
         raise NotFound("not available to this role")
     try:
-        start = date.fromisoformat(request.form.get("start", ""))
-        end = date.fromisoformat(request.form.get("end", ""))
-        if end < start or (end - start).days > 366:
-            raise ValueError
-    except ValueError:
-        return redirect(url_for("staff.reports", bad="period"), code=303)
-    try:
-        with svc.db.session() as session:
-            owner = session.get(Staff, actor.staff_id)
-            clinic_services.report_passphrase(svc.keys, owner)
-            row, needed = report_service.request_report(
-                session, owner, report_service.Period.between(start, end))
-            job = outbox.add(session, report_service.BUILD, row.id) if needed else None
-    except FicError:
-        return redirect(url_for("staff.reports", bad="passphrase"), code=303)
-    if job is not None:
-        outbox.flush(svc.db, jobs.publish, [job])
+        period = parse_period(start=request.form.get("start", ""),
+                              end=request.form.get("end", ""))
+        requests.request_report(svc.db, requests.Owner(actor.staff_id), period,
+                                publish=jobs.publish)
+    except InvalidRequest as error:
+        bad = "period" if str(error).startswith("period:") else "passphrase"
+        return redirect(url_for("staff.reports", bad=bad), code=303)
     return redirect(url_for("staff.reports"), code=303)
 
 

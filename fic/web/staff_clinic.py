@@ -11,7 +11,6 @@ from fic.extensions import services
 from fic.services.clinic import branding, clinic_settings, delivery_settings, policies
 from fic.services.core import audit
 from fic.services.core.access import Actor
-from fic.storage.models import Clinic
 from fic.web.staff_admin import bp
 from fic.web.staff_session import now, page_clinic, signed_in
 
@@ -51,8 +50,8 @@ def clinic_page(actor: Actor):
                     _audit(session, actor)
             except InvalidRequest as problem:
                 error = str(problem)
-        values = typed if error else _values(session, actor)
-        header = page_clinic(session, actor)
+        values = typed if error else clinic_settings.page_values(session, actor.clinic_id)
+        header = page_clinic(actor)
     if typed is not None and error is None:
         return redirect(url_for(".clinic_page", saved=1), code=303)
     custom = policies.policy_path(svc.settings, actor.clinic_id).exists()
@@ -135,33 +134,6 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
     clinic_part = {k: v for k, v in values.items() if k in CLINIC_FIELDS}
     delivery_part = {k: v for k, v in values.items() if k not in CLINIC_FIELDS}
     return clinic_part, delivery_part
-
-
-def _values(session, actor: Actor) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    clinic = session.get(Clinic, actor.clinic_id)
-    policy = delivery_settings.policy_for(session, actor.clinic_id)
-    form = next(
-        (k for k, v in clinic_settings.FORMS.items() if v == clinic.instruments), "alliance"
-    )
-    values: dict[str, object] = {
-        "timezone": clinic.timezone,
-        "language": clinic.language,
-        "form_instruments": form,
-        "report_weekday": clinic.report_weekday,
-        "report_hour": clinic.report_hour,
-        "report_retention_days": clinic.report_retention_days,
-        "report_attach_pdf": clinic.report_attach_pdf,
-        "link_lifetime_hours": policy.link_lifetime_hours,
-        "reminder_after_hours": policy.reminder_after_hours or "",
-        "quiet_start": policy.quiet_start or "",
-        "quiet_end": policy.quiet_end or "",
-        "on_call_email": policy.on_call_email or "",
-        "watch_digest": policy.watch_digest,
-        "escalate_rupture_minutes": policy.escalate_rupture_minutes,
-        "escalate_urgent_minutes": policy.escalate_urgent_minutes,
-    }
-    values.update({f"crisis_{lang}": text for lang, text in policy.crisis_text.items()})
-    return values
 
 
 def _audit(session, actor: Actor) -> None:  # type: ignore[no-untyped-def]

@@ -23,10 +23,10 @@ from flask import Flask, g, redirect, request, session, url_for
 from fic import clock
 from fic.errors import NotFound
 from fic.extensions import services
+from fic.services.clinic import clinics
 from fic.services.core import audit
 from fic.services.core.access import Actor
 from fic.services.staff import sessions
-from fic.storage.models import Clinic
 
 SID = "sid"
 NEXT = "next"
@@ -130,7 +130,6 @@ def deny(actor: Actor, object_type: str, object_id: object) -> None:
     )
 
 
-def page_clinic(db_session: Any, actor: Actor) -> dict[str, str]:
+def page_clinic(actor: Actor) -> dict[str, str]:
     """The clinic as every staff page's header shows it: its name and time zone."""
-    clinic = db_session.get(Clinic, actor.clinic_id)
-    return {"name": clinic.name, "tz": clinic.timezone}
+    return clinics.header(services().db, actor.clinic_id)

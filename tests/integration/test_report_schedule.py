@@ -10,6 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select
 
 from fic.services.reports import lifecycle
+from fic.services.reports.periods import Period
 from fic.storage.models import Clinic, Report, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 
@@ -57,7 +58,7 @@ def _fan_out_twice(app, celery_app, clinic, mail, redis_url, task_runs) -> None:
         task_runs.wait_idle(redis_url)  # nothing left that could build or send a second
     built = _reports(app)
     assert len(built) == 1 and built[0].status == "ready"
-    assert built[0].period_label == lifecycle.Period.week_before(local_now.date()).label
+    assert built[0].period_label == Period.week_before(local_now.date()).label
     assert [m["To"] for m in mail.messages].count(clinic.supervisor) == 1
     text = message.get_content()
     assert f"/staff/reports/{built[0].id}" in text

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from fic.crypto import KeyRing, binding, new_passphrase, new_token, sha256_hex
 from fic.errors import InvalidRequest, NotFound
 from fic.storage import repository
+from fic.storage.db import Database
 from fic.storage.models import ApiKey, Clinic, Staff, utcnow
 
 ROLES = ("clinician", "supervisor", "admin")
@@ -109,3 +110,18 @@ def revoke_api_key(session: Session, key_id: uuid.UUID) -> None:
     if row is None:
         raise NotFound("no such API key")
     row.revoked_at = utcnow()
+
+
+def clinic_id_for_api_key(db: Database, presented: str) -> uuid.UUID:
+    """The clinic an API key belongs to (NotFound when it is unknown or revoked)."""
+    with db.session() as session:
+        return clinic_for_api_key(session, presented).id
+
+
+def header(db: Database, clinic_id: uuid.UUID) -> dict[str, str]:
+    """The clinic as every staff page's header shows it: its name and time zone."""
+    with db.session() as session:
+        clinic = session.get(Clinic, clinic_id)
+        if clinic is None:
+            raise NotFound("no such clinic")
+        return {"name": clinic.name, "tz": clinic.timezone}

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest, NotFound
+from fic.storage.db import Database
 from fic.storage.models import Clinic, utcnow
 from fic.storage.models_delivery import ClinicDeliverySettings
 
@@ -199,3 +200,14 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def show(db: Database, clinic_id: uuid.UUID) -> DeliveryPolicy:
+    with db.session() as session:
+        return policy_for(session, clinic_id)
+
+
+def change(db: Database, clinic_id: uuid.UUID, **changes: object) -> DeliveryPolicy:
+    """Check every value, then write them all, in one transaction."""
+    with db.session() as session:
+        return update(session, clinic_id, **changes)

@@ -8,13 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest
+from fic.storage.db import Database
 from fic.storage.models_delivery import Delivery, DeliveryAttempt
 
 STATUSES = ("pending", "sending", "sent", "failed", "dead")
 
 
-def log(session: Session, clinic_id: uuid.UUID, status: str | None = None,
+def log(db: Database, clinic_id: uuid.UUID, status: str | None = None,
         limit: int = 200) -> list[dict[str, object]]:
+    with db.session() as session:
+        return _log(session, clinic_id, status, limit)
+
+
+def _log(session: Session, clinic_id: uuid.UUID, status: str | None,
+         limit: int) -> list[dict[str, object]]:
     if status is not None and status not in STATUSES:
         raise InvalidRequest(f"status: one of {', '.join(STATUSES)}")
     query = select(Delivery).where(Delivery.clinic_id == clinic_id)

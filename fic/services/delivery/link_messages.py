@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding, sha256_hex
@@ -22,7 +22,8 @@ from fic.delivery.email import Email, Mailer
 from fic.delivery.sms import SmsSender
 from fic.errors import DeliveryFailed, InvalidRequest
 from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
-from fic.services.core import vault
+from fic.services.core import access, outbox, vault
+from fic.services.core.outbox import Publisher
 from fic.services.delivery import ledger
 from fic.services.forms import links
 from fic.settings import Settings
@@ -61,7 +62,7 @@ def deliver_link(
     now = now or utcnow()
     with db.session() as session:
         therapy = session.get(TherapySession, session_id)
-        if therapy is None or not _has_contact(session, therapy, channel) or answered(
+        if therapy is None or not _has_contact(session, therapy, channel) or links.answered(
             session, session_id
         ):
             return ledger.DONE
@@ -105,14 +106,6 @@ def send_link_message(db: Database, senders: LinkSenders, spec: ledger.Spec,
     with db.session() as session:
         _mark_delivered(session, session_id, channel, prepared, done, reminder)
     return "sent"
-
-
-def answered(session: Session, session_id: uuid.UUID) -> bool:
-    return session.scalar(
-        select(FeedbackLink.id).where(
-            FeedbackLink.session_id == session_id, FeedbackLink.used_at.is_not(None)
-        ).limit(1)
-    ) is not None
 
 
 def add_phone(session: Session, keys: KeyRing, session_id: uuid.UUID, phone: str) -> None:
@@ -179,7 +172,7 @@ def _send(senders: LinkSenders, channel: str, prepared: Prepared, reminder: bool
 def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, channel: str,
              now: datetime, expires_at: datetime | None) -> Prepared | None:
     therapy = session.get(TherapySession, session_id)
-    if therapy is None or answered(session, session_id):
+    if therapy is None or links.answered(session, session_id):
         return None
     client = _client(session, therapy)
     policy = policy_for(session, client.clinic_id)
@@ -236,3 +229,13 @@ def _client(session: Session, therapy: TherapySession) -> Client:
     client = session.get(Client, therapy.client_id)
     assert client is not None  # noqa: S101 - foreign key
     return client
+
+
+def queue_sms(db: Database, keys: KeyRing, publish: Publisher, clinic_id: uuid.UUID,
+              session_id: uuid.UUID, phone: str) -> None:
+    """The API's "send this session's link by SMS": the number stored sealed, the job queued."""
+    with db.session() as session:
+        access.api_session(session, clinic_id, session_id)
+        add_phone(session, keys, session_id, phone)
+        job = outbox.add(session, links.DELIVER_LINK_SMS, session_id)
+    outbox.flush(db, publish, [job])

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from fic.services.clinic.delivery_settings import policy_for
 from fic.services.delivery import ledger
-from fic.services.delivery.link_messages import LinkSenders, answered, send_link_message
+from fic.services.delivery.link_messages import LinkSenders, send_link_message
+from fic.services.forms.links import answered
 from fic.storage.db import Database
 from fic.storage.models import Client, FeedbackLink, TherapySession
 from fic.storage.models_delivery import LinkReminder

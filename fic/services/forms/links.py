@@ -19,11 +19,14 @@ from fic.crypto import KeyRing, new_token, sha256_hex
 from fic.errors import InvalidRequest, LinkUnavailable, NotFound
 from fic.services.clinic import delivery_settings
 from fic.services.core import outbox, vault
+from fic.services.core.outbox import Publisher
 from fic.settings import Settings
 from fic.storage import repository
+from fic.storage.db import Database
 from fic.storage.models import Client, Clinic, FeedbackLink, TherapySession, utcnow
 
 DELIVER_LINK = "fic.deliver_link"
+DELIVER_LINK_SMS = "fic.deliver_link_sms"
 
 
 @dataclass(frozen=True)
@@ -149,3 +152,25 @@ def consume_link(session: Session, token: str) -> FeedbackLink:
         .values(used_at=now)
     )
     return link
+
+
+def record_session_from_api(
+    db: Database, settings: Settings, keys: KeyRing, publish: Publisher, clinic_id: uuid.UUID,
+    client_ref: str, clinician_email: str, held_at: datetime, contact_email: str | None = None,
+) -> IssuedLink:
+    """The API's "a session was held": recorded in one transaction, its jobs published after."""
+    with db.session() as session:
+        clinic = session.get(Clinic, clinic_id)
+        assert clinic is not None  # noqa: S101 - the API key named it
+        created = record_session(session, settings, keys, clinic, client_ref, clinician_email,
+                                 held_at, contact_email)
+    outbox.flush(db, publish, created.outbox_ids)
+    return created.link
+
+
+def answered(session: Session, session_id: uuid.UUID) -> bool:
+    return session.scalar(
+        select(FeedbackLink.id).where(
+            FeedbackLink.session_id == session_id, FeedbackLink.used_at.is_not(None)
+        ).limit(1)
+    ) is not None

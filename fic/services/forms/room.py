@@ -18,9 +18,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from fic.crypto import sha256_hex
-from fic.errors import LinkUnavailable
+from fic.errors import InvalidRequest, LinkUnavailable
+from fic.services.core import access
 from fic.services.forms import links
 from fic.settings import Settings
+from fic.storage.db import Database
 from fic.storage.models_delivery import RoomCode
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -61,3 +63,13 @@ def redeem(session: Session, settings: Settings, typed: str, now: datetime) -> s
     if session_id is None:
         raise LinkUnavailable("link unavailable")
     return links.issue_link(session, settings, session_id, "room", timedelta(hours=1)).url
+
+
+def open_for_api(db: Database, settings: Settings, clinic_id: uuid.UUID, session_id: uuid.UUID,
+                 now: datetime, minutes: int = 60) -> InRoom:
+    """The API's in-room codes for a session of `clinic_id` whose form is still open."""
+    with db.session() as session:
+        access.api_session(session, clinic_id, session_id)
+        if links.answered(session, session_id):
+            raise InvalidRequest("session: the form has been answered already")
+        return open_in_room(session, settings, session_id, now, minutes)

@@ -1,6 +1,7 @@
-"""Supervision summaries and client progress reports: request, build, store, deliver, purge.
+"""Supervision summaries and client progress reports: build, store, deliver, purge.
 
-A report row is written first (status `building`, unique per kind, owner and period), so a
+A report row is written first by fic.services.reports.requests (status `building`, unique per
+kind, owner and period), so a
 second request for the same report finds it instead of rendering again. The PDF is
 encrypted with the owner's report passphrase (AES-256 R6) and stored sealed once more under
 the key ring, bound to its row; the file name is opaque. The owner is emailed a sign-in link,
@@ -10,96 +11,24 @@ never the passphrase; the PDF is attached only where the clinic has opted in.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding, encrypt_pdf
 from fic.delivery.email import Email, Mailer
-from fic.errors import InvalidRequest, NotFound
+from fic.errors import NotFound
 from fic.reports.client_report import progress_context
 from fic.reports.render import ReportRenderer
-from fic.reports.summary import period_bounds, summary_context
+from fic.reports.summary import summary_context
 from fic.services.clinic.clinics import report_passphrase
+from fic.services.reports.requests import SUMMARY
 from fic.settings import Settings
 from fic.storage.db import Database
 from fic.storage.models import Client, Clinic, Report, Staff, utcnow
-
-SUMMARY, PROGRESS = "supervision_summary", "client_progress"
-BUILD = "fic.build_report"
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-    label: str
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        """An ISO week such as 2026-W47 (Monday to Sunday)."""
-        try:
-            year, week = text.upper().split("-W")
-            start = date.fromisocalendar(int(year), int(week), 1)
-        except ValueError:
-            raise InvalidRequest("period: give an ISO week such as 2026-W47") from None
-        return cls(start, start + timedelta(days=6), f"{int(year)}-W{int(week):02d}")
-
-    @classmethod
-    def between(cls, start: date, end: date) -> Period:
-        if end < start:
-            raise InvalidRequest("the period ends before it starts")
-        return cls(start, end, f"{start.isoformat()}..{end.isoformat()}")
-
-    @classmethod
-    def week_before(cls, day: date) -> Period:
-        year, week, _ = (day - timedelta(days=7)).isocalendar()
-        return cls.parse(f"{year}-W{week}")
-
-
-def request_report(
-    session: Session, owner: Staff, period: Period, client: Client | None = None
-) -> tuple[Report, bool]:
-    """The report row for this owner and period, created if new; True when it needs building."""
-    kind = SUMMARY if client is None else PROGRESS
-    if kind == SUMMARY and owner.role != "supervisor":
-        raise InvalidRequest("supervision summaries are for supervisors")
-    key = f"{kind}:{owner.id}:{period.label}" + (f":{client.id}" if client else "")
-    existing = session.scalar(select(Report).where(Report.dedupe_key == key))
-    if existing is not None:
-        if existing.status == "failed":
-            existing.status, existing.error = "building", None
-            return existing, True
-        return existing, False
-    clinic = session.get(Clinic, owner.clinic_id)
-    assert clinic is not None  # noqa: S101 - foreign key
-    lo, hi = period_bounds(period.start, period.end, clinic.timezone)
-    report = Report(
-        id=uuid.uuid4(),
-        dedupe_key=key,
-        supervisor_id=owner.id,
-        kind=kind,
-        client_id=client.id if client else None,
-        period_start=lo,
-        period_end=hi,
-        period_label=period.label,
-        status="building",
-        file_name=f"fic-{secrets.token_hex(8)}.pdf",
-    )
-    try:
-        with session.begin_nested():
-            session.add(report)
-    except IntegrityError:  # built concurrently: the other request owns it
-        found = session.scalar(select(Report).where(Report.dedupe_key == key))
-        assert found is not None  # noqa: S101 - the unique key just said so
-        return found, False
-    return report, True
 
 
 def build(
@@ -139,6 +68,15 @@ def mark_failed(db: Database, report_id: uuid.UUID, reason: str) -> None:
             .where(Report.id == report_id, Report.status == "building")
             .values(status="failed", error=reason[:200])
         )
+
+
+def stored_pdf(db: Database, keys: KeyRing, report_id: uuid.UUID) -> bytes:
+    """A built report's PDF, still encrypted with its owner's passphrase."""
+    with db.session() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            raise NotFound("no such report")
+        return content(keys, report)
 
 
 def content(keys: KeyRing, report: Report) -> bytes:
@@ -207,26 +145,6 @@ def email_owner(
     return True
 
 
-def due_this_hour(db: Database, now: datetime) -> list[tuple[uuid.UUID, Period]]:
-    """(supervisor, last week) for every clinic whose local report hour is now."""
-    due = []
-    with db.session() as session:
-        for clinic in session.scalars(select(Clinic)):
-            local = now.astimezone(ZoneInfo(clinic.timezone))
-            if local.weekday() != clinic.report_weekday or local.hour != clinic.report_hour:
-                continue
-            period = Period.week_before(local.date())
-            supervisors = session.scalars(
-                select(Staff.id).where(
-                    Staff.clinic_id == clinic.id,
-                    Staff.role == "supervisor",
-                    Staff.report_passphrase_ct.is_not(None),
-                )
-            )
-            due += [(supervisor_id, period) for supervisor_id in supervisors]
-    return due
-
-
 def purge_expired(db: Database, now: datetime) -> int:
     """Drop the content of reports older than their clinic's retention; keep the record."""
     purged = 0
@@ -248,3 +166,20 @@ def purge_expired(db: Database, now: datetime) -> int:
 
 def _kind_text(kind: str) -> str:
     return "supervision summary" if kind == SUMMARY else "client progress report"
+
+
+def reports_of(db: Database, owner_id: uuid.UUID) -> list[dict[str, object]]:
+    """The owner's reports that are ready or being built, newest first (the reports page)."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(Report).where(Report.supervisor_id == owner_id,
+                                 Report.status.in_(("ready", "building")))
+            .order_by(Report.created_at.desc()).limit(100)
+        ).all()
+        names = dict(session.execute(
+            select(Client.id, Client.client_ref).where(
+                Client.id.in_([r.client_id for r in rows if r.client_id]))).all())
+        return [{"id": r.id, "label": r.period_label, "ready": r.status == "ready",
+                 "kind": "Client progress" if r.client_id else "Supervision summary",
+                 "client": names.get(r.client_id), "size": r.size_bytes,
+                 "created_at": r.created_at} for r in rows]
