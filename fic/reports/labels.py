@@ -40,6 +40,8 @@ EN: Mapping[str, str] = {
     "reason_escalated": "escalated rupture",
     "reason_open": "open rupture",
     "reason_not_on_track": "not on track",
+    "reason_urgent": "urgent: safety words",
+    "reason_low_alliance": "low alliance",
     "timeline": "Rupture timeline",
     "episode": "Episode",
     "opened": "opened",

@@ -15,17 +15,15 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from fic import jobs
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
-from fic.services.alerts import acknowledgements
+from fic.services.alerts import acknowledgements, labels
 from fic.services.core import access, audit
 from fic.services.core.access import Actor
+from fic.services.course import pages
 from fic.services.reports import lifecycle as report_service
 from fic.services.reports import requests
 from fic.services.reports.periods import parse_period
 from fic.services.staff import caseload as caseload_page
-from fic.services.staff import course as course_page
 from fic.services.staff import inbox as alert_inbox
-from fic.services.staff import labels
-from fic.web.staff_chart import alliance_chart, wellbeing_chart
 from fic.web.staff_session import deny, now, page_clinic, signed_in
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -58,29 +56,17 @@ def caseload(actor: Actor):
 @signed_in("caseload")
 def client_course(actor: Actor, client_id: uuid.UUID):
     svc = services()
-    at = now()
     try:
-        with svc.db.session() as session:
-            client = access.client(session, actor, client_id)
-            rows, decrypted = course_page.course(session, svc.keys, client, at)
-            episodes = course_page.episodes(session, client.id)
-            clinic = page_clinic(actor)
-            ref = client.client_ref
-            audit.record(session, "client_course_viewed", actor_id=actor.staff_id,
-                         clinic_id=actor.clinic_id, object_type="client", object_id=client.id,
-                         at=at)
-            for response_id in decrypted:
-                audit.record(session, "comment_decrypted", actor_id=actor.staff_id,
-                             clinic_id=actor.clinic_id, object_type="response",
-                             object_id=response_id, at=at)
+        page = pages.course_page(svc.db, svc.keys, actor, client_id, now())
     except NotFound:
         deny(actor, "client", client_id)
         raise
+    rows = page.course.rows
     totals = [r.measures[0].total if r.measures else None for r in rows]
-    chart = alliance_chart(rows, episodes) if any(t is not None for t in totals) else None
-    return render_template("staff/course.html", actor=actor, clinic=clinic, ref=ref, rows=rows,
-                           episodes=episodes, chart=chart, totals=totals, client_id=client_id,
-                           wellbeing=wellbeing_chart(rows))
+    return render_template("staff/course.html", actor=actor, clinic=page_clinic(actor),
+                           ref=page.course.client_ref, rows=rows, episodes=page.course.episodes,
+                           chart=page.alliance_chart, totals=totals, client_id=client_id,
+                           wellbeing=page.wellbeing_chart)
 
 
 @bp.get("/alerts")
@@ -101,32 +87,16 @@ def alert(actor: Actor, alert_id: uuid.UUID):
 
 def _alert_page(actor: Actor, alert_id: uuid.UUID, error: str | None = None, status: int = 200):
     svc = services()
-    at = now()
     try:
-        with svc.db.session() as session:
-            found = access.alert(session, actor, alert_id)
-            client = access.client(session, actor, found.client_id)
-            summary = alert_inbox.alert_summary(session, found)
-            rows, decrypted = course_page.course(session, svc.keys, client, at)
-            row = next((r for r in rows if r.response_id == found.response_id), None)
-            ack = acknowledgements.acknowledgement_of(session, found.id)
-            note = acknowledgements.note_of(session, svc.keys, ack) if ack else None
-            clinic = page_clinic(actor)
-            ref, client_id = client.client_ref, client.id
-            audit.record(session, "alert_viewed", actor_id=actor.staff_id,
-                         clinic_id=actor.clinic_id, object_type="alert", object_id=found.id,
-                         at=at)
-            if row is not None and row.comment is not None:
-                audit.record(session, "comment_decrypted", actor_id=actor.staff_id,
-                             clinic_id=actor.clinic_id, object_type="response",
-                             object_id=row.response_id, at=at)
+        page = pages.alert_page(svc.db, svc.keys, actor, alert_id, now())
     except NotFound:
         deny(actor, "alert", alert_id)
         raise
     return render_template(
-        "staff/alert.html", actor=actor, clinic=clinic, alert=summary, row=row, ref=ref,
-        client_id=client_id, note=note, actions=labels.ACTION_TEXT, error=error,
-        chosen=request.form.get("action"), typed_note=request.form.get("note", ""),
+        "staff/alert.html", actor=actor, clinic=page_clinic(actor), alert=page.alert,
+        row=page.row, ref=page.client_ref, client_id=page.client_id, note=page.note,
+        actions=labels.ACTION_TEXT, error=error, chosen=request.form.get("action"),
+        typed_note=request.form.get("note", ""),
     ), status
 
 

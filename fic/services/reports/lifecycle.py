@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from fic.crypto import KeyRing, binding, encrypt_pdf
 from fic.delivery.email import Email, Mailer
 from fic.errors import NotFound
-from fic.reports.client_report import progress_context
 from fic.reports.render import ReportRenderer
-from fic.reports.summary import summary_context
 from fic.services.clinic.clinics import report_passphrase
+from fic.services.reports.progress import progress_context
 from fic.services.reports.requests import SUMMARY
+from fic.services.reports.summary import summary_context
 from fic.settings import Settings
 from fic.storage.db import Database
 from fic.storage.models import Client, Clinic, Report, Staff, utcnow

@@ -8,7 +8,8 @@ and no period may run longer than MAX_DAYS.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from fic.errors import InvalidRequest
 
@@ -67,3 +68,12 @@ def _day(value: date | str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidRequest("period: give days as YYYY-MM-DD") from None
+
+
+def period_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
+    """[start 00:00, day after end 00:00) in the clinic's time zone."""
+    zone = ZoneInfo(timezone)
+    return (
+        datetime.combine(start, time(), zone),
+        datetime.combine(end + timedelta(days=1), time(), zone),
+    )

@@ -18,10 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest, NotFound
-from fic.reports.summary import period_bounds
 from fic.services.core import access, outbox
 from fic.services.core.outbox import Publisher
-from fic.services.reports.periods import Period
+from fic.services.reports.periods import Period, period_bounds
 from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import Client, Clinic, Report, Staff

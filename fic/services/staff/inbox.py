@@ -5,25 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fic.services.alerts import acknowledgements
+from fic.services.alerts.summaries import alert_summary
 from fic.services.core.access import Actor, clients_in_scope
-from fic.services.staff.labels import ACTION_TEXT, LEVEL_TEXT, RULE_TEXT
-from fic.storage.models import Alert, Client, Response, Staff, TherapySession
-
-
-def alert_summary(session: Session, alert: Alert) -> dict[str, object]:
-    ack = acknowledgements.acknowledgement_of(session, alert.id)
-    by = session.get(Staff, ack.staff_id) if ack else None
-    return {
-        "id": alert.id,
-        "level": alert.level,
-        "level_text": LEVEL_TEXT.get(alert.level, alert.level),
-        "rule_text": RULE_TEXT.get(alert.rule, alert.rule),
-        "created_at": alert.created_at,
-        "acknowledged_at": alert.acknowledged_at,
-        "action_text": ACTION_TEXT.get(ack.action, ack.action) if ack else None,
-        "by": by.email if by else None,
-    }
+from fic.storage.models import Alert, Client, Response, TherapySession
 
 
 def inbox(session: Session, actor: Actor, done: bool) -> list[dict[str, object]]:

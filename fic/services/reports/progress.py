@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from fic import clock
 from fic.crypto import KeyRing
 from fic.errors import NotFound
-from fic.reports.course import client_view
 from fic.reports.labels import labels
 from fic.services.clinic.branding import logo_data_uri
+from fic.services.reports.client_view import client_view
 from fic.settings import Settings
-from fic.storage.models import Client, Clinic, Staff, utcnow
+from fic.storage.models import Client, Clinic, Staff
 
 
 def progress_context(session: Session, keys: KeyRing, settings: Settings, owner: Staff,
@@ -24,13 +25,13 @@ def progress_context(session: Session, keys: KeyRing, settings: Settings, owner:
     clinic = session.get(Clinic, client.clinic_id)
     assert clinic is not None  # noqa: S101 - foreign key
     everything = datetime.min.replace(tzinfo=UTC)
-    view = client_view(session, keys, settings, client, everything, utcnow(), clinic.timezone)
+    view = client_view(session, keys, settings, client, everything, clock.now(), clinic.timezone)
     return {
         "t": dict(labels(clinic.language)),
         "lang": clinic.language,
         "clinic": clinic.name,
         "logo": logo_data_uri(settings, clinic.id) or "logo.svg",
         "owner": owner.email,
-        "generated_on": utcnow().date().isoformat(),
+        "generated_on": clock.now().date().isoformat(),
         "client": view.primitives(),
     }

@@ -1,15 +1,15 @@
 """The supervision summary's context: per supervisee figures and per client courses.
 
-Clients needing attention (an open or escalated rupture, or not on track) come first,
-escalated before open before not-on-track; the rest of the caseload follows compactly.
+Clients needing attention (an open urgent or low-alliance alert, an open or escalated
+rupture, or not on track) come first, most urgent first; the rest of the caseload follows
+compactly.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,23 +17,17 @@ from sqlalchemy.orm import Session
 from fic.crypto import KeyRing
 from fic.domain.outcomes import CATEGORIES
 from fic.errors import InvalidRequest
-from fic.reports.course import ClientView, client_view, duration, mean
 from fic.reports.labels import labels
 from fic.services.clinic.branding import logo_data_uri
+from fic.services.reports.client_view import ClientView, client_view, duration, mean
+from fic.services.reports.periods import period_bounds
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.models import Client, Clinic, Staff, TherapySession
 
-SEVERITY = {"reason_escalated": 0, "reason_open": 1, "reason_not_on_track": 2}
-
-
-def period_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
-    """[start 00:00, day after end 00:00) in the clinic's time zone."""
-    zone = ZoneInfo(timezone)
-    return (
-        datetime.combine(start, time(), zone),
-        datetime.combine(end + timedelta(days=1), time(), zone),
-    )
+# Most urgent first: safety words, then ruptures by how far they went, then the rest.
+SEVERITY = {"reason_urgent": 0, "reason_escalated": 1, "reason_open": 2,
+            "reason_low_alliance": 3, "reason_not_on_track": 4}
 
 
 def summary_context(

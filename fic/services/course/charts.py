@@ -1,0 +1,41 @@
+"""A course's charts for the staff page and the reports, drawn from the one course model.
+
+Each chart is scaled by the instrument the client answered (its total_max and cutoff), so an
+installation's own instrument is drawn on its own scale. The charts are data: URIs: the
+staff pages' CSP allows `img-src 'self' data:`, an SVG inside <img> runs no script, and
+WeasyPrint draws an <img> faster than inline SVG.
+"""
+
+from __future__ import annotations
+
+from fic.instruments import load
+from fic.reports import charts
+from fic.services.course.model import CourseModel
+
+ALLIANCE, WELLBEING = "alliance", "wellbeing"
+
+
+def alliance_chart(course: CourseModel) -> str | None:
+    """None when no session of the course has an alliance total."""
+    measure = course.measure(ALLIANCE)
+    points = [(r.number, r.total(ALLIANCE)) for r in course.rows]
+    if measure is None or all(total is None for _, total in points):
+        return None
+    return charts.data_uri(charts.alliance_chart(
+        points, measure.cutoff or 0,
+        ruptures=[int(str(e["opened"])) for e in course.episodes],
+        repairs=[int(str(e["closed"])) for e in course.episodes
+                 if e["state"] == "repaired" and e["closed"]],
+        top_value=measure.total_max,
+    ))
+
+
+def wellbeing_chart(course: CourseModel) -> str | None:
+    """Only for clinics whose form carries the wellbeing check."""
+    measure = course.measure(WELLBEING)
+    points = [(r.number, r.total(WELLBEING)) for r in course.rows]
+    if measure is None or all(total is None for _, total in points):
+        return None
+    instrument = load(WELLBEING)
+    return charts.data_uri(charts.wellbeing_chart(
+        points, measure.cutoff or 0, instrument.reliable_change(), measure.total_max))
