@@ -12,9 +12,9 @@ from flask.cli import AppGroup, with_appcontext
 from fic.errors import FicError
 from fic.extensions import services
 from fic.services.alerts import acknowledgements
-from fic.services.alerts.notifications import webhook_secret_binding
 from fic.services.clinic import delivery_settings
 from fic.services.delivery import deliveries
+from fic.services.delivery.webhook_channel import webhook_secret_binding
 from fic.storage import repository
 from fic.storage.models import utcnow
 from fic.storage.models_delivery import WebhookEndpoint

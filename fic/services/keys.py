@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, WrappedKey, new_token
 from fic.errors import NotFound
-from fic.services.alerts.notifications import webhook_secret_binding
 from fic.services.clinic.clinics import passphrase_binding
+from fic.services.delivery.webhook_channel import webhook_secret_binding
 from fic.services.reports.lifecycle import content_binding
 from fic.services.staff.second_factor import totp_binding
 from fic.storage import repository

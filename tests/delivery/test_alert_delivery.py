@@ -14,8 +14,9 @@ from sqlalchemy import select
 from fic.delivery import webhooks
 from fic.delivery.email import Mailer
 from fic.services.alerts import notifications
-from fic.services.alerts.notifications import Senders, webhook_secret_binding
+from fic.services.alerts.notifications import Senders
 from fic.services.clinic import delivery_settings
+from fic.services.delivery.webhook_channel import webhook_secret_binding
 from fic.storage.models import utcnow
 from fic.storage.models_delivery import Delivery, DeliveryAttempt, WebhookEndpoint
 from tests.delivery.helpers import CLIENT_REF, alert_case

@@ -6,7 +6,7 @@ import logging
 import re
 import uuid
 
-from fic.services.alerts.notifications import webhook_secret_binding
+from fic.services.delivery.webhook_channel import webhook_secret_binding
 from fic.storage import repository
 from fic.storage.models import utcnow
 from fic.storage.models_delivery import WebhookEndpoint

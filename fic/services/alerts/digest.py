@@ -12,13 +12,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from fic.delivery.email import Email
-from fic.errors import DeliveryFailed
 from fic.services.alerts.notifications import Senders
 from fic.services.clinic.delivery_settings import policy_for
+from fic.services.core import channels
 from fic.services.delivery import ledger
 from fic.storage.db import Database
-from fic.storage.models import Alert, Client, Clinic, Staff, utcnow
+from fic.storage.models import Alert, Client, Clinic, Staff
 from fic.storage.models_delivery import ClinicDeliverySettings
 
 
@@ -52,10 +51,6 @@ def send_due(db: Database, senders: Senders, now: datetime) -> int:
 def _send(db: Database, senders: Senders, clinic_id: uuid.UUID, day: str, staff_id: uuid.UUID,
           email: str, count: int, now: datetime) -> int:
     spec = ledger.Spec(f"digest:{staff_id}:{day}", "digest", "email", staff_id, clinic_id)
-    lease = timedelta(seconds=2 * senders.settings.smtp_timeout + 5)
-    held = ledger.claim(db, spec, now, lease=lease)
-    if not isinstance(held, ledger.Claim):
-        return 0
     noun = "cue" if count == 1 else "cues"
     text = (
         f"Daily digest for {day}\n\nfic noted {count} watch {noun} among your clients in the "
@@ -63,14 +58,14 @@ def _send(db: Database, senders: Senders, clinic_id: uuid.UUID, day: str, staff_
         f"course.\n\nSign in to see them:\n{senders.settings.base_url}/staff\n\n"
         "This message deliberately carries no client details.\n"
     )
-    error = None
-    try:
-        senders.mailer.send(Email(to=email, subject=f"[fic] Daily digest: {count} watch {noun}",
-                                  text=text))
-    except DeliveryFailed as failure:
-        error = str(failure)
+    subject = f"[fic] Daily digest: {count} watch {noun}"
+    content = channels.Content(subject, text, f"{subject}: {senders.settings.base_url}/staff")
+    via = channels.get("email")
+
+    def send(held: ledger.Claim) -> int | None:
+        return via.send(senders, channels.Address(str(staff_id), email, staff_id=staff_id),
+                        content, str(held.delivery_id))
+
     # A failed digest is retried by the next hourly run of the same day.
-    ledger.finish(db, held, max(now, utcnow()), error,
-                  retry_after=senders.settings.backoff(held.number),
-                  max_attempts=senders.settings.max_attempts)
-    return int(error is None)
+    return int(ledger.deliver(db, spec, now, via.timeout(senders), send, senders.settings)
+               == ledger.SENT)

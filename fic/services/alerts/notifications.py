@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fic.crypto import KeyRing, binding
-from fic.delivery import webhooks
+from fic import clock
+from fic.crypto import KeyRing
 from fic.delivery.email import Email, Mailer
-from fic.errors import DeliveryFailed
 from fic.services.alerts import ack_links
 from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
+from fic.services.core import channels
 from fic.services.delivery import ledger
 from fic.settings import Settings
 from fic.storage.db import Database
-from fic.storage.models import Alert, Client, Notification, Staff, utcnow
-from fic.storage.models_delivery import AlertEscalation, WebhookEndpoint
+from fic.storage.models import Alert, Client, Notification, Staff
+from fic.storage.models_delivery import AlertEscalation
 
 LEVEL_TEXT = {
     "low_alliance": "Low alliance",
@@ -48,13 +48,11 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Recipient:
-    """One destination: an email address (staff or on-call) or a webhook endpoint."""
+    """One destination on one channel: a person's email, the on-call address, or one of a
+    channel's own destinations (a webhook endpoint, a chat room)."""
 
-    ref: str  # staff id, "on_call" or endpoint id: part of the delivery key
-    channel: str  # email | webhook
-    address: str | None = None
-    staff_id: uuid.UUID | None = None
-    endpoint_id: uuid.UUID | None = None
+    channel: str
+    address: channels.Address
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ def notify_alert(
         if alert is None or alert.level not in LEVEL_TEXT:
             return Outcome(0, 0)
         policy, message = _message(session, alert, "alert")
-        recipients = _recipients(session, alert, policy, policy.targets(alert.level))
+        recipients = _recipients(session, senders, alert, policy, policy.targets(alert.level))
     return _send_all(db, senders, message, recipients, now)
 
 
@@ -103,7 +101,7 @@ def notify_escalation(
         for stage in range(1, min(state.stage, max(ESCALATION_TARGETS)) + 1):
             policy, message = _message(session, alert, "escalation", stage)
             targets = list(ESCALATION_TARGETS[stage])
-            plans.append((message, _recipients(session, alert, policy, targets)))
+            plans.append((message, _recipients(session, senders, alert, policy, targets)))
     for message, recipients in plans:
         outcome = _send_all(db, senders, message, recipients, now)
         total = Outcome(total.sent + outcome.sent, total.failed + outcome.failed,
@@ -140,22 +138,22 @@ def alert_email(settings: Settings, message: Message, to: str, delivery_key: str
                  message_id=f"<{uuid.uuid5(uuid.NAMESPACE_URL, delivery_key)}@fic.invalid>")
 
 
-def webhook_body(settings: Settings, message: Message, delivery_id: str) -> bytes:
+def alert_content(settings: Settings, message: Message, to: str, delivery_key: str,
+                  ack_url: str | None) -> channels.Content:
+    """The alert as every channel may send it: level, opaque id and a sign-in link only."""
+    mail = alert_email(settings, message, to, delivery_key, ack_url)
+    url = f"{settings.base_url}/staff/alerts/{message.alert_id}"
     payload: dict[str, object] = {
-        "id": delivery_id,
         "event": "alert.escalated" if message.kind == "escalation" else "alert.raised",
         "alert_id": str(message.alert_id),
         "level": message.level,
         "raised_at": message.raised_at.isoformat(),
-        "url": f"{settings.base_url}/staff/alerts/{message.alert_id}",
+        "url": url,
     }
     if message.kind == "escalation":
         payload["escalation_stage"] = message.stage
-    return webhooks.encode(payload)
-
-
-def webhook_secret_binding(endpoint_id: uuid.UUID) -> bytes:
-    return binding("webhook_endpoint", "secret", endpoint_id)
+    return channels.Content(mail.subject, mail.text, f"{mail.subject}: {ack_url or url}",
+                            html=mail.html, payload=payload, message_id=mail.message_id)
 
 
 def _message(
@@ -168,7 +166,7 @@ def _message(
 
 
 def _recipients(
-    session: Session, alert: Alert, policy: DeliveryPolicy, targets: list[str]
+    session: Session, senders: Senders, alert: Alert, policy: DeliveryPolicy, targets: list[str]
 ) -> list[Recipient]:
     client = session.get(Client, alert.client_id)
     clinician = session.get(Staff, client.clinician_id) if client else None
@@ -181,17 +179,14 @@ def _recipients(
     for target in targets:
         person = {"clinician": clinician, "supervisor": supervisor}.get(target)
         if person is not None:
-            found.append(Recipient(str(person.id), "email", person.email, staff_id=person.id))
+            found.append(Recipient("email", channels.Address(str(person.id), person.email,
+                                                             staff_id=person.id)))
         elif target == "on_call" and policy.on_call_email:
-            found.append(Recipient("on_call", "email", policy.on_call_email))
-        elif target == "webhook":
-            endpoints = session.scalars(
-                select(WebhookEndpoint.id).where(
-                    WebhookEndpoint.clinic_id == policy.clinic_id, WebhookEndpoint.active
-                )
-            ).all()
-            found += [Recipient(str(e), "webhook", endpoint_id=e) for e in endpoints]
-    unique = {(r.ref, r.channel): r for r in found}
+            found.append(Recipient("email", channels.Address("on_call", policy.on_call_email)))
+        elif target in channels.registered():
+            found += [Recipient(target, address) for address in
+                      channels.get(target).recipients(session, senders, policy.clinic_id)]
+    unique = {(r.address.ref, r.channel): r for r in found}
     return list(unique.values())
 
 
@@ -199,7 +194,7 @@ def _send_all(db: Database, senders: Senders, message: Message, recipients: list
               now: datetime | None) -> Outcome:
     sent = failed = later = 0
     for recipient in recipients:
-        result = _send_one(db, senders, message, recipient, now or utcnow())
+        result = _send_one(db, senders, message, recipient, now or clock.now())
         sent, failed, later = sent + (result == "sent"), failed + (result == "failed"), later + (
             result == ledger.LATER
         )
@@ -208,59 +203,32 @@ def _send_all(db: Database, senders: Senders, message: Message, recipients: list
 
 def _send_one(db: Database, senders: Senders, message: Message, recipient: Recipient,
               now: datetime) -> str:
+    to = recipient.address
     stage = f":{message.stage}" if message.kind == "escalation" else ""
-    key = f"{message.kind}:{message.alert_id}{stage}:{recipient.ref}:{recipient.channel}"
+    key = f"{message.kind}:{message.alert_id}{stage}:{to.ref}:{recipient.channel}"
     spec = ledger.Spec(key, message.kind, recipient.channel, message.alert_id, message.clinic_id)
-    timeout = (senders.settings.smtp_timeout if recipient.channel == "email"
-               else senders.settings.http_timeout)
-    held = ledger.claim(db, spec, now, lease=timedelta(seconds=2 * timeout + 5))
-    if not isinstance(held, ledger.Claim):
-        return held
-    error, status = None, None
-    try:
-        if recipient.channel == "email":
-            _email(senders, message, recipient, key)
-        else:
-            status = _webhook(db, senders, message, recipient, str(held.delivery_id))
-            if not 200 <= status < 300:
-                error = f"webhook answered {status}"
-    except DeliveryFailed as failure:
-        error = str(failure)
-    done = max(now, utcnow())  # an injected clock may run ahead of the real one
-    on_sent = None
-    if message.kind == "alert" and recipient.staff_id is not None:
-        staff_id = recipient.staff_id
-
-        def on_sent(session: Session) -> None:
-            _record_notification(session, message.alert_id, staff_id, held.number, done)
-
-    ledger.finish(db, held, done, error, status,
-                  retry_after=senders.settings.backoff(held.number),
-                  max_attempts=senders.settings.max_attempts, on_sent=on_sent)
-    return "sent" if error is None else "failed"
-
-
-def _email(senders: Senders, message: Message, recipient: Recipient, key: str) -> None:
-    assert recipient.address is not None  # noqa: S101 - email recipients have one
+    via = channels.get(recipient.channel)
     ack_url = None
-    if recipient.staff_id is not None:
-        token = ack_links.make(str(senders.settings.secret_key), message.alert_id,
-                               recipient.staff_id)
+    if to.staff_id is not None:
+        token = ack_links.make(str(senders.settings.secret_key), message.alert_id, to.staff_id)
         ack_url = f"{senders.settings.base_url}/ack/{token}"
-    senders.mailer.send(alert_email(senders.settings, message, recipient.address, key, ack_url))
+    content = alert_content(senders.settings, message, to.target, key, ack_url)
 
+    claimed: list[ledger.Claim] = []
 
-def _webhook(db: Database, senders: Senders, message: Message, recipient: Recipient,
-             delivery_id: str) -> int:
-    assert recipient.endpoint_id is not None  # noqa: S101 - webhook recipients have one
-    with db.session() as session:
-        endpoint = session.get(WebhookEndpoint, recipient.endpoint_id)
-        if endpoint is None:
-            raise DeliveryFailed("webhook endpoint removed")
-        url = endpoint.url
-        secret = senders.keys.open_direct(endpoint.secret_ct, webhook_secret_binding(endpoint.id))
-    body = webhook_body(senders.settings, message, delivery_id)
-    return webhooks.send(url, secret, delivery_id, body, senders.settings.http_timeout).status
+    def send(held: ledger.Claim) -> int | None:
+        claimed.append(held)
+        return via.send(senders, to, content, str(held.delivery_id))
+
+    on_sent = None
+    if message.kind == "alert" and to.staff_id is not None:
+        staff_id = to.staff_id
+
+        def on_sent(session: Session, done: datetime) -> None:
+            _record_notification(session, message.alert_id, staff_id, claimed[0].number, done)
+
+    return ledger.deliver(db, spec, now, via.timeout(senders), send, senders.settings,
+                          on_sent=on_sent)
 
 
 def _record_notification(session: Session, alert_id: uuid.UUID, staff_id: uuid.UUID,

@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest, NotFound
+from fic.services.core import channels
 from fic.storage.db import Database
 from fic.storage.models import Clinic, utcnow
 from fic.storage.models_delivery import ClinicDeliverySettings
 
-TARGETS = ("clinician", "supervisor", "on_call", "webhook")
+# People; any other routing target names a delivery channel (fic.services.core.channels).
+TARGETS = ("clinician", "supervisor", "on_call")
 ROUTED_LEVELS = ("low_alliance", "rupture", "escalation", "urgent")
 DEFAULT_ROUTING: dict[str, list[str]] = {
     "low_alliance": ["clinician"],
@@ -186,8 +188,9 @@ def _check_routing(value: object) -> None:
     for level, targets in value.items():
         if level not in ROUTED_LEVELS:
             raise InvalidRequest(f"routing: levels are {', '.join(ROUTED_LEVELS)}")
-        if not isinstance(targets, list) or not set(targets) <= set(TARGETS):
-            raise InvalidRequest(f"routing: targets are {', '.join(TARGETS)}")
+        known = (*TARGETS, *sorted(set(channels.registered()) - {"email", "sms"}))
+        if not isinstance(targets, list) or not set(targets) <= set(known):
+            raise InvalidRequest(f"routing: targets are {', '.join(known)}")
 
 
 def _time(text: str) -> time:

@@ -22,6 +22,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fic import clock
+from fic.errors import DeliveryFailed
+from fic.settings import Settings
 from fic.storage.db import Database
 from fic.storage.models_delivery import Delivery, DeliveryAttempt
 
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DONE = "done"  # sent already, or given up
 LATER = "later"  # someone holds the lease, or a retry is not due yet
+SENT, FAILED = "sent", "failed"
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,45 @@ def finish(
                         held.number)
         else:
             row.status, row.next_attempt_at = "failed", now + retry_after
+
+
+class NothingToSend(Exception):  # noqa: N818 - a reason, not a failure
+    """Raised by a send step: the message is moot now (answered, expired); give it up."""
+
+
+def deliver(
+    db: Database,
+    spec: Spec,
+    now: datetime,
+    timeout: float,
+    send: Callable[[Claim], int | None],
+    settings: Settings,
+    on_sent: Callable[[Session, datetime], None] | None = None,
+) -> str:
+    """The one skeleton every message goes through: claim a lease, send, finish.
+
+    `send` calls the channel and returns an HTTP status where there is one (a status outside
+    2xx is a failure); DeliveryFailed is retried with backoff, NothingToSend is given up.
+    Returns "sent", "failed", DONE or LATER.
+    """
+    held = claim(db, spec, now, lease=timedelta(seconds=2 * timeout + 5))
+    if not isinstance(held, Claim):
+        return held
+    error, status = None, None
+    try:
+        status = send(held)
+        if status is not None and not 200 <= status < 300:
+            error = f"{spec.channel} answered {status}"
+    except NothingToSend as moot:
+        finish(db, held, max(now, clock.now()), str(moot), retry_after=None)
+        return DONE
+    except DeliveryFailed as failure:
+        error = str(failure)
+    done = max(now, clock.now())  # an injected clock may run ahead of the real one
+    finish(db, held, done, error, status, retry_after=settings.backoff(held.number),
+           max_attempts=settings.max_attempts,
+           on_sent=(lambda session: on_sent(session, done)) if on_sent else None)
+    return SENT if error is None else FAILED
 
 
 def due(db: Database, now: datetime, limit: int = 200) -> list[tuple[str, uuid.UUID]]:

@@ -17,23 +17,21 @@ from markupsafe import escape
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from fic.crypto import KeyRing, binding, sha256_hex
+from fic import clock
+from fic.crypto import KeyRing, sha256_hex
 from fic.delivery.email import Email, Mailer
 from fic.delivery.sms import SmsSender
-from fic.errors import DeliveryFailed, InvalidRequest
+from fic.errors import InvalidRequest
 from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
-from fic.services.core import access, outbox, vault
+from fic.services.core import access, channels, outbox, vault
 from fic.services.core.outbox import Publisher
 from fic.services.delivery import ledger
+from fic.services.delivery.sms_channel import phone_binding
 from fic.services.forms import links
 from fic.settings import Settings
-from fic.storage import repository
 from fic.storage.db import Database
-from fic.storage.models import Client, FeedbackLink, TherapySession, utcnow
+from fic.storage.models import Client, FeedbackLink, TherapySession
 from fic.storage.models_delivery import LinkReminder, SessionPhone
-
-CHANNELS = ("email", "sms")
-KIND = {"email": "link_email", "sms": "link_sms"}
 
 
 @dataclass(frozen=True)
@@ -59,15 +57,14 @@ def deliver_link(
     now: datetime | None = None,
 ) -> str:
     """"sent", "failed", "later" (quiet hours, lease held) or "done" (nothing to do)."""
-    now = now or utcnow()
+    now = now or clock.now()
     with db.session() as session:
         therapy = session.get(TherapySession, session_id)
-        if therapy is None or not _has_contact(session, therapy, channel) or links.answered(
-            session, session_id
-        ):
+        if (therapy is None or not _has_contact(session, senders, therapy, channel)
+                or links.answered(session, session_id)):
             return ledger.DONE
         policy = policy_for(session, _client(session, therapy).clinic_id)
-    spec = ledger.Spec(f"link:{session_id}:{channel}", KIND[channel], channel, session_id,
+    spec = ledger.Spec(f"link:{session_id}:{channel}", f"link_{channel}", channel, session_id,
                        policy.clinic_id)
     if policy.is_quiet(now):
         ledger.postpone(db, spec, policy.quiet_until(now), now)
@@ -78,34 +75,27 @@ def deliver_link(
 def send_link_message(db: Database, senders: LinkSenders, spec: ledger.Spec,
                       session_id: uuid.UUID, channel: str, now: datetime, reminder: bool,
                       expires_at: datetime | None = None) -> str:
-    """Claim, issue a fresh token, send, record: shared by first links and reminders."""
-    if channel == "sms" and senders.sms is None:
+    """Issue a fresh token and send it on `channel`: shared by first links and reminders."""
+    via = channels.get(channel)
+    if not via.available(senders):
         return ledger.DONE
-    timeout = senders.settings.smtp_timeout if channel == "email" else senders.settings.http_timeout
-    held = ledger.claim(db, spec, now, lease=timedelta(seconds=2 * timeout + 5))
-    if not isinstance(held, ledger.Claim):
-        return held
-    with db.session() as session:
-        prepared = _prepare(session, senders, session_id, channel, now, expires_at)
-    error = None
-    if prepared is None:
-        error = "answered or expired before sending"
-    else:
-        try:
-            _send(senders, channel, prepared, reminder)
-        except DeliveryFailed as failure:
-            error = str(failure)
-    done = max(now, utcnow())
-    if prepared is None:  # nothing to retry: record it as given up on purpose
-        ledger.finish(db, held, done, error, retry_after=None)
-        return ledger.DONE
-    ledger.finish(db, held, done, error, retry_after=senders.settings.backoff(held.number),
-                  max_attempts=senders.settings.max_attempts)
-    if error is not None:
-        return "failed"
-    with db.session() as session:
-        _mark_delivered(session, session_id, channel, prepared, done, reminder)
-    return "sent"
+    prepared: list[Prepared] = []
+
+    def send(held: ledger.Claim) -> int | None:
+        with db.session() as session:
+            found = _prepare(session, senders, session_id, channel, now, expires_at)
+        if found is None:
+            raise ledger.NothingToSend("answered or expired before sending")
+        prepared.append(found)
+        content = link_content(found.policy, found.link, reminder)
+        return via.send(senders, channels.Address(str(session_id), found.address), content,
+                        str(held.delivery_id))
+
+    def delivered(session: Session, done: datetime) -> None:
+        _mark_delivered(session, session_id, channel, prepared[0], done, reminder)
+
+    return ledger.deliver(db, spec, now, via.timeout(senders), send, senders.settings,
+                          on_sent=delivered)
 
 
 def add_phone(session: Session, keys: KeyRing, session_id: uuid.UUID, phone: str) -> None:
@@ -121,10 +111,6 @@ def add_phone(session: Session, keys: KeyRing, session_id: uuid.UUID, phone: str
         session.add(SessionPhone(session_id=session_id, phone_ct=sealed))
     else:
         row.phone_ct = sealed
-
-
-def phone_binding(session_id: uuid.UUID) -> bytes:
-    return binding("session_phone", "phone", session_id)
 
 
 def link_email(to: str, policy: DeliveryPolicy, issued: links.IssuedLink,
@@ -161,12 +147,12 @@ def link_sms(policy: DeliveryPolicy, issued: links.IssuedLink, reminder: bool = 
     )
 
 
-def _send(senders: LinkSenders, channel: str, prepared: Prepared, reminder: bool) -> None:
-    if channel == "email":
-        senders.mailer.send(link_email(prepared.address, prepared.policy, prepared.link, reminder))
-    else:
-        assert senders.sms is not None  # noqa: S101 - checked before claiming
-        senders.sms.send(prepared.address, link_sms(prepared.policy, prepared.link, reminder))
+def link_content(policy: DeliveryPolicy, issued: links.IssuedLink,
+                 reminder: bool = False) -> channels.Content:
+    """A session's link as every channel may send it."""
+    mail = link_email("", policy, issued, reminder)
+    return channels.Content(mail.subject, mail.text, link_sms(policy, issued, reminder),
+                            html=mail.html)
 
 
 def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, channel: str,
@@ -193,14 +179,8 @@ def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, chan
         session.execute(update(FeedbackLink).where(FeedbackLink.token_hash == sha256_hex(token))
                         .values(expires_at=expires_at))
         issued = links.IssuedLink(issued.session_id, issued.url, expires_at)
-    if channel == "email":
-        assert therapy.contact_email_ct is not None  # noqa: S101 - checked by the caller
-        address = vault.unseal(senders.keys, client, therapy.contact_email_ct,
-                               repository.contact_binding(therapy.id))
-    else:
-        phone = session.get(SessionPhone, session_id)
-        assert phone is not None  # noqa: S101 - checked by the caller
-        address = vault.unseal(senders.keys, client, phone.phone_ct, phone_binding(session_id))
+    address = channels.get(channel).link_address(session, senders, client, therapy)
+    assert address is not None  # noqa: S101 - deliver_link checked there is one
     return Prepared(address, policy, issued)
 
 
@@ -219,10 +199,10 @@ def _mark_delivered(session: Session, session_id: uuid.UUID, channel: str, prepa
                              due_at=now + timedelta(hours=after)))
 
 
-def _has_contact(session: Session, therapy: TherapySession, channel: str) -> bool:
-    if channel == "email":
-        return therapy.contact_email_ct is not None
-    return session.get(SessionPhone, therapy.id) is not None
+def _has_contact(session: Session, senders: LinkSenders, therapy: TherapySession,
+                 channel: str) -> bool:
+    client = _client(session, therapy)
+    return channels.get(channel).link_address(session, senders, client, therapy) is not None
 
 
 def _client(session: Session, therapy: TherapySession) -> Client:

@@ -1,0 +1,35 @@
+"""Webhooks: the payload of a message, signed, to each of the clinic's active endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fic.crypto import binding
+from fic.delivery import webhooks
+from fic.services.core.channels import Address, Channel, Content
+from fic.storage.models_delivery import WebhookEndpoint
+
+
+class WebhookChannel(Channel):
+    name = "webhook"
+
+    def recipients(self, session: Session, senders: Any, clinic_id: uuid.UUID) -> list[Address]:
+        endpoints = session.scalars(select(WebhookEndpoint).where(
+            WebhookEndpoint.clinic_id == clinic_id, WebhookEndpoint.active)).all()
+        return [Address(str(e.id), e.url,
+                        senders.keys.open_direct(e.secret_ct, webhook_secret_binding(e.id)))
+                for e in endpoints]
+
+    def send(self, senders: Any, to: Address, content: Content, delivery_id: str) -> int | None:
+        body = webhooks.encode({"id": delivery_id, **content.payload})
+        assert to.secret is not None  # noqa: S101 - recipients() gives every endpoint its secret
+        return webhooks.send(to.target, to.secret, delivery_id, body,
+                             senders.settings.http_timeout).status
+
+
+def webhook_secret_binding(endpoint_id: uuid.UUID) -> bytes:
+    return binding("webhook_endpoint", "secret", endpoint_id)
