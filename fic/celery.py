@@ -8,14 +8,26 @@ Celery's in-memory transport and fic.embedded runs a worker and beat in the same
 
 from __future__ import annotations
 
+import importlib.util
+import pkgutil
 from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
 
-TASK_MODULES = [
-    "tasks.evaluation", "tasks.notify", "tasks.links", "tasks.outbox", "tasks.reports",
-]  # fmt: skip
+from fic import jobs
+
+
+def task_modules() -> list[str]:
+    """Every module of the tasks package but the worker's entry module, found, not listed
+    (fic never imports tasks/; Celery imports these when the worker starts)."""
+    spec = importlib.util.find_spec("tasks")
+    folders = spec.submodule_search_locations if spec else None
+    return sorted(f"tasks.{m.name}" for m in pkgutil.iter_modules(folders or [])
+                  if m.name != "worker")
+
+
+TASK_MODULES = task_modules()
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -49,11 +61,11 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         imports=TASK_MODULES,
         # Rendering has its own queue (and worker) so a long report never delays an alert.
-        task_routes={"fic.build_report": {"queue": "reports"}},
+        task_routes={jobs.BUILD_REPORT: {"queue": "reports"}},
         beat_schedule={
-            "fic.relay_outbox": {"task": "fic.relay_outbox", "schedule": 30.0},
-            "fic.schedule_reports": {"task": "fic.schedule_reports", "schedule": 900.0},
-            "fic.purge_reports": {"task": "fic.purge_reports", "schedule": 86400.0},
+            jobs.RELAY_OUTBOX: {"task": jobs.RELAY_OUTBOX, "schedule": 30.0},
+            jobs.SCHEDULE_REPORTS: {"task": jobs.SCHEDULE_REPORTS, "schedule": 900.0},
+            jobs.PURGE_REPORTS: {"task": jobs.PURGE_REPORTS, "schedule": 86400.0},
             **_delivery_beat(settings.sweep_seconds),
         },
         timezone="UTC",
@@ -67,8 +79,8 @@ def celery_init_app(app: Flask) -> Celery:
 def _delivery_beat(sweep_seconds: float) -> dict[str, dict[str, object]]:
     """Delivery's periodic tasks: retries, escalations, reminders and digests."""
     return {
-        "fic.retry_deliveries": {"task": "fic.retry_deliveries", "schedule": sweep_seconds},
-        "fic.escalate_alerts": {"task": "fic.escalate_alerts", "schedule": 60.0},
-        "fic.send_reminders": {"task": "fic.send_reminders", "schedule": 300.0},
-        "fic.send_digests": {"task": "fic.send_digests", "schedule": 900.0},
+        jobs.RETRY_DELIVERIES: {"task": jobs.RETRY_DELIVERIES, "schedule": sweep_seconds},
+        jobs.ESCALATE_ALERTS: {"task": jobs.ESCALATE_ALERTS, "schedule": 60.0},
+        jobs.SEND_REMINDERS: {"task": jobs.SEND_REMINDERS, "schedule": 300.0},
+        jobs.SEND_DIGESTS: {"task": jobs.SEND_DIGESTS, "schedule": 900.0},
     }

@@ -18,6 +18,30 @@ from fic import embedded
 
 log = logging.getLogger(__name__)
 
+# Every task's name, declared once: tasks/ registers under these, services queue by them.
+EVALUATE_RESPONSE = "fic.evaluate_response"
+NOTIFY_ALERT = "fic.notify_alert"
+NOTIFY_ESCALATION = "fic.notify_escalation"
+ESCALATE_ALERTS = "fic.escalate_alerts"
+SEND_DIGESTS = "fic.send_digests"
+DELIVER_LINK = "fic.deliver_link"
+DELIVER_LINK_SMS = "fic.deliver_link_sms"
+SEND_REMINDER = "fic.send_reminder"
+SEND_REMINDERS = "fic.send_reminders"
+RETRY_DELIVERIES = "fic.retry_deliveries"
+RELAY_OUTBOX = "fic.relay_outbox"
+BUILD_REPORT = "fic.build_report"
+SCHEDULE_REPORTS = "fic.schedule_reports"
+PURGE_REPORTS = "fic.purge_reports"
+# Which task sends a delivery of each ledger kind again when its retry is due.
+RETRY = {
+    "alert": NOTIFY_ALERT,
+    "escalation": NOTIFY_ESCALATION,
+    "link_email": DELIVER_LINK,
+    "link_sms": DELIVER_LINK_SMS,
+    "reminder": SEND_REMINDER,
+}
+
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.3}
 
 

@@ -8,7 +8,7 @@ from fic.services.alerts import evaluation
 from fic.services.core import outbox
 
 
-@shared_task(name="fic.evaluate_response")
+@shared_task(name=jobs.EVALUATE_RESPONSE)
 def evaluate_response(response_id: str) -> None:
     svc = services()
     notify_jobs = evaluation.evaluate_response(

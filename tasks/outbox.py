@@ -5,7 +5,7 @@ from fic.extensions import services
 from fic.services.core import outbox
 
 
-@shared_task(name="fic.relay_outbox")
+@shared_task(name=jobs.RELAY_OUTBOX)
 def relay_outbox() -> None:
     """Beat's reconciler: publish jobs whose first publish did not go through."""
     outbox.relay(services().db, jobs.publish)

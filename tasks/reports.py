@@ -15,7 +15,7 @@ from tasks.retry import retry_later
 SOFT_LIMIT, HARD_LIMIT = 240, 300
 
 
-@shared_task(name="fic.build_report", bind=True, max_retries=5,
+@shared_task(name=jobs.BUILD_REPORT, bind=True, max_retries=5,
              soft_time_limit=SOFT_LIMIT, time_limit=HARD_LIMIT)
 def build_report(self, report_id: str) -> None:
     svc = services()
@@ -31,12 +31,12 @@ def build_report(self, report_id: str) -> None:
         retry_later(self, error)
 
 
-@shared_task(name="fic.schedule_reports")
+@shared_task(name=jobs.SCHEDULE_REPORTS)
 def schedule_reports() -> None:
     """Beat: one build job per supervisor whose clinic's report hour is now (idempotent)."""
     requests.request_due(services().db, jobs.publish, clock.now())
 
 
-@shared_task(name="fic.purge_reports")
+@shared_task(name=jobs.PURGE_REPORTS)
 def purge_reports() -> None:
     lifecycle.purge_expired(services().db, clock.now())

@@ -9,13 +9,12 @@ from celery import Task, shared_task
 from fic import clock, jobs
 from fic.extensions import services
 from fic.services.delivery import ledger
-from tasks.senders import RETRY_TASKS
 
 
-@shared_task(name="fic.retry_deliveries")
+@shared_task(name=jobs.RETRY_DELIVERIES)
 def retry_deliveries() -> None:
     for kind, subject_id in ledger.due(services().db, clock.now()):
-        task = RETRY_TASKS.get(kind)
+        task = jobs.RETRY.get(kind)
         if task is not None:
             jobs.publish(task, [str(subject_id)])
 

@@ -9,15 +9,6 @@ from fic.extensions import services
 from fic.services.alerts.notifications import Senders
 from fic.services.delivery.link_messages import LinkSenders
 
-# Which task re-runs a delivery of each kind (the ledger's `kind` -> task name).
-RETRY_TASKS = {
-    "alert": "fic.notify_alert",
-    "escalation": "fic.notify_escalation",
-    "link_email": "fic.deliver_link",
-    "link_sms": "fic.deliver_link_sms",
-    "reminder": "fic.send_reminder",
-}
-
 
 def alert_senders() -> Senders:
     svc = services()

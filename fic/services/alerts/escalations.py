@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from fic import jobs
 from fic.services.clinic.delivery_settings import policy_for
 from fic.services.core import outbox
 from fic.storage.db import Database
@@ -22,7 +23,7 @@ from fic.storage.models_delivery import AlertEscalation
 
 ESCALATED_LEVELS = ("rupture", "escalation", "urgent")
 LAST_STAGE = 2
-NOTIFY_ESCALATION = "fic.notify_escalation"
+NOTIFY_ESCALATION = jobs.NOTIFY_ESCALATION
 
 
 def escalate_due(db: Database, now: datetime, limit: int = 500) -> list[uuid.UUID]:
@@ -41,15 +42,15 @@ def escalate_due(db: Database, now: datetime, limit: int = 500) -> list[uuid.UUI
             .limit(limit)
         ).all()
         policies = {c: policy_for(session, c) for c in {row.clinic_id for row in rows}}
-    jobs = []
+    queued = []
     for row in rows:
         after = policies[row.clinic_id].escalate_after(row.level)
         stage = min(LAST_STAGE, int((now - row.created_at) / after))
         if stage >= 1:
             job = _advance(db, row.id, stage, now)
             if job is not None:
-                jobs.append(job)
-    return jobs
+                queued.append(job)
+    return queued
 
 
 def _advance(db: Database, alert_id: uuid.UUID, stage: int, now: datetime) -> uuid.UUID | None:

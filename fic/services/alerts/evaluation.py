@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fic import jobs
 from fic.crypto import KeyRing
 from fic.domain import ruptures
 from fic.domain.instruments import Instrument
@@ -35,7 +36,7 @@ from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import Alert, Client, CourseState, Episode, Response, TherapySession
 
-NOTIFY = "fic.notify_alert"
+NOTIFY = jobs.NOTIFY_ALERT
 ALLIANCE, WELLBEING = "alliance", "wellbeing"
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from fic import jobs
 from fic.crypto import KeyRing, new_token, sha256_hex
 from fic.errors import InvalidRequest, LinkUnavailable, NotFound
 from fic.services.clinic import delivery_settings
@@ -25,8 +26,8 @@ from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import Client, Clinic, FeedbackLink, TherapySession, utcnow
 
-DELIVER_LINK = "fic.deliver_link"
-DELIVER_LINK_SMS = "fic.deliver_link_sms"
+DELIVER_LINK = jobs.DELIVER_LINK
+DELIVER_LINK_SMS = jobs.DELIVER_LINK_SMS
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from fic import jobs
 from fic.crypto import KeyRing
 from fic.domain.answers import Answers
 from fic.errors import LinkUnavailable
@@ -17,7 +18,7 @@ from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import Answer, Client, Response, TherapySession
 
-EVALUATE = "fic.evaluate_response"
+EVALUATE = jobs.EVALUATE_RESPONSE
 
 
 @dataclass(frozen=True)

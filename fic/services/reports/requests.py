@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fic import jobs
 from fic.errors import InvalidRequest, NotFound
 from fic.services.core import access, outbox
 from fic.services.core.outbox import Publisher
@@ -26,7 +27,7 @@ from fic.storage.db import Database
 from fic.storage.models import Client, Clinic, Report, Staff
 
 SUMMARY, PROGRESS = "supervision_summary", "client_progress"
-BUILD = "fic.build_report"
+BUILD = jobs.BUILD_REPORT
 
 
 @dataclass(frozen=True)
