@@ -11,7 +11,6 @@ from fic.errors import FicError
 from fic.extensions import services
 from fic.services.clinic import clinics
 from fic.services.clinic.policies import install_policy
-from fic.storage import repository
 
 
 def _fail(error: FicError) -> None:
@@ -53,7 +52,7 @@ def apikey_group() -> None:
 def apikey_create(clinic_name: str) -> None:
     try:
         with services().db.session() as session:
-            created = clinics.create_api_key(session, repository.clinic_named(session, clinic_name))
+            created = clinics.create_api_key(session, clinics.clinic_named(session, clinic_name))
     except FicError as error:
         _fail(error)
     click.echo("API key (shown once; only its hash is stored):")
@@ -68,7 +67,7 @@ def clinic_policy(name: str, policy_file: Path) -> None:
     svc = services()
     try:
         with svc.db.session() as session:
-            clinic_id = repository.clinic_named(session, name).id
+            clinic_id = clinics.clinic_named(session, name).id
         install_policy(svc.settings, clinic_id, policy_file)
     except FicError as error:
         _fail(error)

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import secrets
 import uuid
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from fic import clock
 from fic.errors import FicError
 from fic.extensions import services
 from fic.services.alerts import acknowledgements
-from fic.services.clinic import delivery_settings
+from fic.services.clinic import clinics, delivery_settings
 from fic.services.delivery import deliveries
-from fic.services.delivery.webhook_channel import webhook_secret_binding
-from fic.storage import repository
-from fic.storage.models import utcnow
-from fic.storage.models_delivery import WebhookEndpoint
+from fic.services.delivery.webhook_channel import add_endpoint
 
 
 def _fail(error: FicError) -> None:
@@ -39,7 +36,7 @@ def alert_ack(alert_id: uuid.UUID, staff_email: str, action: str, note: str | No
     try:
         ack = acknowledgements.acknowledge(
             svc.db, svc.keys, alert_id, acknowledgements.StaffByEmail(staff_email), action, note,
-            utcnow(), via="cli")
+            clock.now(), via="cli")
         shown = (ack.action, ack.acknowledged_at.isoformat())
     except FicError as error:
         _fail(error)
@@ -56,7 +53,7 @@ def delivery_group() -> None:
 def delivery_show(clinic_name: str) -> None:
     try:
         with services().db.session() as session:
-            clinic = repository.clinic_named(session, clinic_name)
+            clinic = clinics.clinic_named(session, clinic_name)
             policy = delivery_settings.policy_for(session, clinic.id)
     except FicError as error:
         _fail(error)
@@ -82,7 +79,7 @@ def delivery_set(clinic_name: str, assignments: tuple[str, ...]) -> None:
             changes[name] = raw  # a bare word is taken as text
     try:
         with services().db.session() as session:
-            clinic = repository.clinic_named(session, clinic_name)
+            clinic = clinics.clinic_named(session, clinic_name)
             delivery_settings.update(session, clinic.id, **changes)
     except FicError as error:
         _fail(error)
@@ -101,17 +98,13 @@ def webhook_add(clinic_name: str, url: str) -> None:
     if not url.startswith(("https://", "http://")):
         raise click.ClickException("the URL must start with https://")
     svc = services()
-    secret = "whsec_" + secrets.token_urlsafe(32)
     try:
         with svc.db.session() as session:
-            clinic = repository.clinic_named(session, clinic_name)
-            endpoint = WebhookEndpoint(id=uuid.uuid4(), clinic_id=clinic.id, url=url,
-                                       secret_ct=b"")
-            endpoint.secret_ct = svc.keys.seal_direct(secret, webhook_secret_binding(endpoint.id))
-            session.add(endpoint)
+            clinic = clinics.clinic_named(session, clinic_name)
+            endpoint_id, secret = add_endpoint(session, svc.keys, clinic.id, url)
     except FicError as error:
         _fail(error)
-    click.echo(f"webhook {endpoint.id} added; signing secret (shown once):")
+    click.echo(f"webhook {endpoint_id} added; signing secret (shown once):")
     click.echo(secret)
 
 
@@ -123,7 +116,7 @@ def deliveries_log(clinic_name: str, status: str | None) -> None:
     """The delivery log: each message, its state and every attempt (no contents)."""
     try:
         with services().db.session() as session:
-            clinic_id = repository.clinic_named(session, clinic_name).id
+            clinic_id = clinics.clinic_named(session, clinic_name).id
         rows = deliveries.log(services().db, clinic_id, status=status)
     except FicError as error:
         _fail(error)

@@ -10,11 +10,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from fic import embedded, jobs
+from fic import clock, embedded, jobs
 from fic.delivery.files import mail_folder
 from fic.extensions import services
 from fic.services import demo as demo_service
-from fic.storage.models import utcnow
 
 
 @click.command("demo")
@@ -26,7 +25,7 @@ def demo(port: int | None, no_serve: bool) -> None:
     svc = services()
     svc.db.upgrade()
     info = demo_service.seed(svc.db, svc.keys, svc.settings, jobs.publish)
-    today = utcnow().date()
+    today = clock.now().date()
     click.echo(f"fic demo: {demo_service.CLINIC}  (database: {svc.db.url})")
     click.echo(f"  staff: {', '.join(info.staff)}")
     if info.api_key:

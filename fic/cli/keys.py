@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from fic import clock
 from fic.errors import FicError
 from fic.extensions import services
 from fic.services import keys
+from fic.services.clinic import clinics
 from fic.services.core import audit
-from fic.storage import repository
-from fic.storage.models import utcnow
 
 
 @click.group("keys", cls=AppGroup)
@@ -23,7 +23,7 @@ def keys_rotate() -> None:
     """Re-wrap every data key and re-seal every secret under the first key of the ring."""
     svc = services()
     done = keys.rotate(svc.db, svc.keys)
-    audit.write(svc.db, "keys_rotated", at=utcnow())
+    audit.write(svc.db, "keys_rotated", at=clock.now())
     click.echo(f"under key {svc.keys.current}: {done.data_keys} client data keys re-wrapped, "
                f"{done.secrets} secrets re-sealed; older keys may now leave FIC_DATA_KEYS")
 
@@ -42,10 +42,10 @@ def client_erase(clinic_name: str, client_ref: str) -> None:
     svc = services()
     try:
         with svc.db.session() as session:
-            clinic = repository.clinic_named(session, clinic_name)
+            clinic = clinics.clinic_named(session, clinic_name)
             client_id = keys.erase_client(session, clinic.id, client_ref)
             audit.record(session, "client_erased", clinic_id=clinic.id, object_type="client",
-                         object_id=client_id, at=utcnow())
+                         object_id=client_id, at=clock.now())
     except FicError as error:
         raise click.ClickException(str(error)) from None
     click.echo("erased: the client's data key is gone")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from fic import clock
 from fic.delivery.email import Mailer
 from fic.errors import DeliveryFailed, FicError, NotFound
 from fic.extensions import services
@@ -12,8 +13,6 @@ from fic.services.clinic import clinics
 from fic.services.core import audit
 from fic.services.reports import lifecycle
 from fic.services.staff import signin, staff_tokens
-from fic.storage import repository
-from fic.storage.models import utcnow
 
 
 @click.group("staff", cls=AppGroup)
@@ -32,7 +31,7 @@ def staff_add(clinic_name: str, email: str, role: str, supervisor_email: str | N
     passphrase = None
     try:
         with svc.db.session() as session:
-            clinic = repository.clinic_named(session, clinic_name)
+            clinic = clinics.clinic_named(session, clinic_name)
             staff = clinics.add_staff(session, clinic, email, role, supervisor_email)
             if role == "supervisor":
                 passphrase = clinics.set_report_passphrase(session, svc.keys, staff)
@@ -54,7 +53,7 @@ def staff_passphrase(email: str) -> None:
     svc = services()
     try:
         with svc.db.session() as session:
-            staff = repository.staff_by_email(session, email)
+            staff = clinics.staff_named(session, email)
             old = (
                 clinics.report_passphrase(svc.keys, staff)
                 if staff.report_passphrase_ct is not None
@@ -87,12 +86,12 @@ def staff_invite(
     svc = services()
     try:
         with svc.db.session() as session:
-            clinic = repository.clinic_named(session, clinic_name)
+            clinic = clinics.clinic_named(session, clinic_name)
             try:
-                staff = repository.staff_by_email(session, email, clinic.id)
+                staff = clinics.staff_named(session, email, clinic.id)
             except NotFound:
                 staff = clinics.add_staff(session, clinic, email, role, supervisor_email)
-            issued = staff_tokens.issue(session, svc.settings, staff, "invite", utcnow())
+            issued = staff_tokens.issue(session, svc.settings, staff, "invite", clock.now())
             audit.record(session, "invitation_sent", clinic_id=clinic.id, object_type="staff",
                          object_id=staff.id, outcome="cli")
             message = staff_tokens.invitation_email(staff.email, clinic.name, staff.role,
@@ -117,8 +116,8 @@ def staff_password(email: str, password: str) -> None:
     """Set EMAIL's password at the terminal (the first admin, the demo); ends their sessions."""
     try:
         with services().db.session() as session:
-            staff = repository.staff_by_email(session, email)
-            signin.set_password(session, staff, password, utcnow())
+            staff = clinics.staff_named(session, email)
+            signin.set_password(session, staff, password, clock.now())
             audit.record(session, "password_set", actor_id=staff.id, clinic_id=staff.clinic_id,
                          object_type="staff", object_id=staff.id, outcome="cli")
     except FicError as error:

@@ -125,3 +125,13 @@ def header(db: Database, clinic_id: uuid.UUID) -> dict[str, str]:
         if clinic is None:
             raise NotFound("no such clinic")
         return {"name": clinic.name, "tz": clinic.timezone}
+
+
+def clinic_named(session: Session, name: str) -> Clinic:
+    """A clinic by its name, as the CLI names it (NotFound otherwise)."""
+    return repository.clinic_named(session, name)
+
+
+def staff_named(session: Session, email: str, clinic_id: uuid.UUID | None = None) -> Staff:
+    """A staff member by email, within a clinic when given (NotFound otherwise)."""
+    return repository.staff_by_email(session, email, clinic_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fic.crypto import binding
+from fic.crypto import KeyRing, binding
 from fic.delivery import webhooks
 from fic.services.core.channels import Address, Channel, Content
 from fic.storage.models_delivery import WebhookEndpoint
@@ -33,3 +34,13 @@ class WebhookChannel(Channel):
 
 def webhook_secret_binding(endpoint_id: uuid.UUID) -> bytes:
     return binding("webhook_endpoint", "secret", endpoint_id)
+
+
+def add_endpoint(session: Session, keys: KeyRing, clinic_id: uuid.UUID,
+                 url: str) -> tuple[uuid.UUID, str]:
+    """A clinic's new endpoint and its signing secret (shown once, stored sealed)."""
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    endpoint = WebhookEndpoint(id=uuid.uuid4(), clinic_id=clinic_id, url=url, secret_ct=b"")
+    endpoint.secret_ct = keys.seal_direct(secret, webhook_secret_binding(endpoint.id))
+    session.add(endpoint)
+    return endpoint.id, secret
