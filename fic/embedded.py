@@ -37,7 +37,7 @@ class Runtime:
 
     def stop(self) -> None:
         self.beat.stop()
-        self.worker.stop(in_sighandler=False)  # type: ignore[attr-defined]
+        self.worker.stop(in_sighandler=False)  # type: ignore[attr-defined]  # celery is untyped
         self.worker_thread.join(timeout=10)
 
 

@@ -6,13 +6,14 @@ this package lists its top-level commands and groups in COMMANDS; they are added
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.cli import FlaskGroup
 
 from fic import create_app
 from fic.cli import backtest, clinic, delivery, demo, embedded, keys, reports, staff
 
 
-def _app(*_args: object) -> object:
+def _app(*_args: object) -> Flask:
     return create_app()
 
 

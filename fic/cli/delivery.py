@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import cast
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -121,7 +122,7 @@ def deliveries_log(clinic_name: str, status: str | None) -> None:
     except FicError as error:
         _fail(error)
     for row in rows:
-        tries = len(row["attempts"])  # type: ignore[arg-type]
+        tries = len(cast("list[object]", row["attempts"]))
         click.echo(f"{row['id']}  {row['kind']:<10} {row['channel']:<7} {row['status']:<7} "
                    f"tries={tries} last_error={row['last_error'] or '-'}")
 

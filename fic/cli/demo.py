@@ -65,7 +65,7 @@ def demo(port: int | None, no_serve: bool) -> None:
             click.echo(f"Note: links point at {svc.settings.base_url}; set "
                        f"FIC_BASE_URL=http://127.0.0.1:{port} to serve them from port {port}.")
         # Flask's app.run() refuses to start inside a CLI command; serve with Werkzeug directly.
-        run_simple("127.0.0.1", port or linked, current_app._get_current_object(),  # type: ignore[attr-defined]
+        run_simple("127.0.0.1", port or linked, current_app._get_current_object(),  # type: ignore[attr-defined]  # werkzeug's proxy
                    threaded=True)
 
 

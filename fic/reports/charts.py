@@ -48,12 +48,12 @@ def alliance_chart(points: Sequence[Point], cutoff: float, ruptures: Sequence[in
     values = dict(points)
     for number in ruptures:
         if values.get(number) is not None:
-            x, y = frame.x(number), frame.y(values[number])  # type: ignore[arg-type]
+            x, y = frame.x(number), frame.y(float(values[number] or 0))
             parts.append(f'<path class="rupture" d="M{x - 5:.1f},{y - 12:.1f} h10 l-5,8 z" '
                          f'fill="{BAD}"/>')
     for number in repairs:
         if values.get(number) is not None:
-            x, y = frame.x(number), frame.y(values[number])  # type: ignore[arg-type]
+            x, y = frame.x(number), frame.y(float(values[number] or 0))
             parts.append(f'<circle class="repair" cx="{x:.1f}" cy="{y:.1f}" r="5" '
                          f'fill="none" stroke="{GOOD}" stroke-width="2"/>')
     return _svg("Alliance over sessions", parts)

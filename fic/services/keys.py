@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -33,11 +34,11 @@ from fic.storage.models_delivery import WebhookEndpoint
 from fic.storage.models_staff import StaffCredential
 
 # (table, sealed column, the row's binding): every value sealed directly under the ring.
-DIRECT: tuple[tuple[type, str, Callable[[object], bytes]], ...] = (
-    (Staff, "report_passphrase_ct", lambda row: passphrase_binding(row.id)),  # type: ignore[attr-defined]
-    (StaffCredential, "totp_secret_ct", lambda row: totp_binding(row.staff_id)),  # type: ignore[attr-defined]
-    (WebhookEndpoint, "secret_ct", lambda row: webhook_secret_binding(row.id)),  # type: ignore[attr-defined]
-    (Report, "content_ct", lambda row: content_binding(row.id)),  # type: ignore[attr-defined]
+DIRECT: tuple[tuple[type, str, Callable[[Any], bytes]], ...] = (
+    (Staff, "report_passphrase_ct", lambda row: passphrase_binding(row.id)),
+    (StaffCredential, "totp_secret_ct", lambda row: totp_binding(row.staff_id)),
+    (WebhookEndpoint, "secret_ct", lambda row: webhook_secret_binding(row.id)),
+    (Report, "content_ct", lambda row: content_binding(row.id)),
 )
 
 
@@ -71,7 +72,9 @@ def _reseal(db: Database, keys: KeyRing, table: type, column: str,
             bind: Callable[[object], bytes]) -> int:
     count = 0
     with db.session() as session:
-        for row in session.scalars(select(table).where(getattr(table, column).is_not(None))):
+        rows: list[object] = list(session.scalars(
+            select(table).where(getattr(table, column).is_not(None))))
+        for row in rows:
             blob = getattr(row, column)
             if not keys.is_current(blob):
                 aad = bind(row)

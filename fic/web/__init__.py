@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from fic.web import api, delivery, delivery_api, form, settings_api
@@ -48,14 +49,14 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _http_error(error: HTTPException) -> tuple[object, int]:
+def _http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     if request.path.startswith("/api/"):
         return {"error": error.name.lower().replace(" ", "_"), "message": error.description}, code
     return render_template("error.html", code=code, title=error.name), code
 
 
-def _unexpected_error(error: Exception) -> tuple[object, int]:
+def _unexpected_error(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return _http_error(error)
     logging.getLogger("fic.web").error("unhandled %s on %s", type(error).__name__, request.endpoint)

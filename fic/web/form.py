@@ -70,7 +70,7 @@ def csrf_failed(error: CSRFError):
     spec = _live_form(token) if request.endpoint == "form.submit" and token else None
     if spec is not None:
         message = "This page had been open too long. Please check your answers and send again."
-        return _render(spec, token, _flat(_fields()), {FORM_ERROR: message}, 400)
+        return _render(spec, str(token), _flat(_fields()), {FORM_ERROR: message}, 400)
     return render_template("error.html", code=400, title="Please reload the page"), 400
 
 

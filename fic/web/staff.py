@@ -7,7 +7,7 @@ a 404), a dashboard service turns it into plain values, an audit row records the
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
@@ -30,10 +30,10 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 @bp.app_template_filter("local")
-def local_time(value: object, tz: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
+def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
     if value is None:
         return "—"
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)  # type: ignore[attr-defined]
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
 
 
 @bp.get("/")

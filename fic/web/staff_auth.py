@@ -105,7 +105,11 @@ def enrol():
     actor = current_actor()
     if pending is None and actor is None:
         return redirect(url_for("staff_auth.sign_in"), code=303)
-    staff_id = uuid.UUID(pending["staff_id"]) if pending else actor.staff_id  # type: ignore[union-attr]
+    if pending is not None:
+        staff_id = uuid.UUID(pending["staff_id"])
+    else:
+        assert actor is not None  # noqa: S101 - checked just above
+        staff_id = actor.staff_id
     svc = services()
     posted = request.method == "POST"
     shown = sign_in_steps.enrolment(

@@ -5,6 +5,7 @@ keeps what the admin typed, and every change is audited."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest, PolicyError
 from fic.extensions import services
@@ -136,7 +137,7 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
     return clinic_part, delivery_part
 
 
-def _audit(session, actor: Actor) -> None:  # type: ignore[no-untyped-def]
+def _audit(session: Session, actor: Actor) -> None:
     audit.record(
         session,
         "settings_changed",

@@ -61,7 +61,7 @@ def _advance(db: Database, alert_id: uuid.UUID, stage: int, now: datetime) -> uu
                     session.add(AlertEscalation(alert_id=alert_id, stage=0))
             except IntegrityError:
                 pass
-        moved = session.execute(
+        moved = session.execute(  # type: ignore[attr-defined]  # update() gives a CursorResult; execute() is typed Result
             update(AlertEscalation)
             .where(AlertEscalation.alert_id == alert_id, AlertEscalation.stage < stage)
             .values(stage=stage, escalated_at=now)

@@ -126,7 +126,7 @@ def _canonical(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (set, frozenset)):
-        return sorted(_canonical(v) for v in value)  # type: ignore[type-var]
+        return sorted(_canonical(v) for v in value)  # type: ignore[type-var]  # sets of strings
     if isinstance(value, (list, tuple)):
         return [_canonical(v) for v in value]
     return value

@@ -41,7 +41,7 @@ def _check(name: str, value: object) -> object:
     if name == "form_instruments":
         if value not in FORMS:
             raise InvalidRequest("form_instruments: the alliance check, with or without wellbeing")
-        return FORMS[value]  # type: ignore[index]
+        return FORMS[str(value)]
     limits = {"report_weekday": (0, 6), "report_hour": (0, 23),
               "report_retention_days": (30, 3650)}
     if name in limits:

@@ -49,7 +49,7 @@ def require(actor: Actor, capability: str) -> None:
         raise NotFound("not available to this role")
 
 
-def clinicians_in_scope(actor: Actor) -> Select[tuple[uuid.UUID]]:
+def clinicians_in_scope(actor: Actor) -> Select[uuid.UUID]:
     """Ids of the clinicians whose clients the actor may see."""
     if actor.role == "clinician":
         return select(Staff.id).where(Staff.id == actor.staff_id)
@@ -60,7 +60,7 @@ def clinicians_in_scope(actor: Actor) -> Select[tuple[uuid.UUID]]:
     return select(Staff.id).where(Staff.id.is_(None))
 
 
-def clients_in_scope(actor: Actor) -> Select[tuple[Client]]:
+def clients_in_scope(actor: Actor) -> Select[Client]:
     return select(Client).where(
         Client.clinic_id == actor.clinic_id,
         Client.clinician_id.in_(clinicians_in_scope(actor)),

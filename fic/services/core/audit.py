@@ -61,7 +61,7 @@ def record(
     bumped = session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
     )
-    if bumped.rowcount == 0:  # type: ignore[attr-defined]
+    if bumped.rowcount == 0:  # type: ignore[attr-defined]  # update() gives a CursorResult; execute() is typed Result
         session.add(AuditHead(id=1, seq=1, hash=GENESIS))
         session.flush()
     head = session.get(AuditHead, 1, populate_existing=True)
@@ -87,7 +87,7 @@ def record(
 def write(db: Database, action: str, **fields: object) -> None:
     """Append one row in a transaction of its own (views, denials, failed sign-ins)."""
     with db.session() as session:
-        record(session, action, **fields)  # type: ignore[arg-type]
+        record(session, action, **fields)  # type: ignore[arg-type]  # the keywords of record(), passed through
 
 
 def canonical(row: AuditEvent) -> bytes:

@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -87,7 +88,7 @@ def client_view(
         dates[row.number] = row.held_at.astimezone(zone).date().isoformat()
         levels = sorted({str(a["level"]) for a in row.alerts if a["level"] in PUSHED})
         view.open_alerts |= {str(a["level"]) for a in row.alerts
-                             if a["acknowledged_at"] is None or a["acknowledged_at"] >= until}
+                             if not _acknowledged_by(a["acknowledged_at"], until)}
         view.rows.append({
             "date": dates[row.number],
             "alliance": _points(row.total("alliance")) if row.answered else "",
@@ -101,8 +102,9 @@ def client_view(
         if not row.answered:
             continue
         view.answered_in_period += 1
-        if row.total("alliance") is not None:
-            view.totals_in_period.append(row.total("alliance"))  # type: ignore[arg-type]
+        total = row.total("alliance")
+        if total is not None:
+            view.totals_in_period.append(total)
         if levels and row.comment is not None:
             view.comments.append({"date": dates[row.number], "text": _capped(row.comment)})
     _outcome(view, course, settings, client)
@@ -111,6 +113,10 @@ def client_view(
     view.alliance_chart = charts.alliance_chart(course) or ""
     view.wellbeing_chart = charts.wellbeing_chart(course) or ""
     return view
+
+
+def _acknowledged_by(at: object, until: datetime) -> bool:
+    return isinstance(at, datetime) and at < until
 
 
 def mean(values: Sequence[float]) -> str:
@@ -134,13 +140,13 @@ def _episodes(
     acknowledgement."""
     acks: dict[int, dict[str, object]] = {}
     alerts = sorted((a for r in course.rows for a in r.alerts if a["acknowledged_action"]),
-                    key=lambda a: a["acknowledged_at"])  # type: ignore[arg-type,return-value]
+                    key=lambda a: cast(datetime, a["acknowledged_at"]))
     for alert in alerts:
         if alert["episode"] is not None:
             acks.setdefault(int(str(alert["episode"])), {
                 "action": alert["acknowledged_action"], "by": alert["by"],
                 "seconds": alert["acknowledged_seconds"],
-                "after": duration(alert["acknowledged_seconds"]),  # type: ignore[arg-type]
+                "after": duration(cast("int | None", alert["acknowledged_seconds"])),
             })
     episodes = []
     for episode in course.episodes:
@@ -151,7 +157,7 @@ def _episodes(
         opened = int(str(episode["opened"]))
         episodes.append({
             "number": number, "state": episode["state"],
-            "rules": ", ".join(episode["rule_ids"]),  # type: ignore[arg-type]
+            "rules": ", ".join(cast("list[str]", episode["rule_ids"])),
             "opened": dates[opened],
             "closed": dates.get(int(str(episode["closed"] or 0)), ""),
             "in_period": opened in in_period or episode["state"] in ("open", "escalated"),

@@ -115,7 +115,7 @@ def email_owner(
             .where(Report.id == report_id, Report.status == "ready", Report.emailed_at.is_(None))
             .values(emailed_at=utcnow())
         )
-        if not claimed.rowcount:
+        if not claimed.rowcount:  # type: ignore[attr-defined]  # update() gives a CursorResult; execute() is typed Result
             return False
         report = session.get(Report, report_id)
         owner = session.get(Staff, report.supervisor_id) if report else None
@@ -152,7 +152,7 @@ def purge_expired(db: Database, now: datetime) -> int:
         for clinic in session.scalars(select(Clinic)):
             cutoff = now - timedelta(days=clinic.report_retention_days)
             owners = select(Staff.id).where(Staff.clinic_id == clinic.id)
-            purged += session.execute(
+            purged += session.execute(  # type: ignore[attr-defined]  # update() gives a CursorResult; execute() is typed Result
                 update(Report)
                 .where(
                     Report.supervisor_id.in_(owners),
@@ -181,5 +181,6 @@ def reports_of(db: Database, owner_id: uuid.UUID) -> list[dict[str, object]]:
                 Client.id.in_([r.client_id for r in rows if r.client_id]))).all())
         return [{"id": r.id, "label": r.period_label, "ready": r.status == "ready",
                  "kind": "Client progress" if r.client_id else "Supervision summary",
-                 "client": names.get(r.client_id), "size": r.size_bytes,
+                 "client": names.get(r.client_id) if r.client_id else None,
+                 "size": r.size_bytes,
                  "created_at": r.created_at} for r in rows]

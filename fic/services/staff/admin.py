@@ -178,7 +178,8 @@ def audit_rows(db: Database, actor: Actor, who: str, action: str | None, object_
             since=since, until=until + timedelta(days=1) if until else None,
         )
         names = {v: k for k, v in people.items()}
-        items = [{"seq": r.seq, "at": r.at, "who": names.get(r.actor_id, "—"),
+        items = [{"seq": r.seq, "at": r.at,
+                  "who": names.get(r.actor_id, "—") if r.actor_id else "—",
                   "action": r.action, "object": f"{r.object_type or ''} {r.object_id or ''}",
                   "outcome": r.outcome} for r in rows]
         note(session, actor, "audit_viewed", at=now)
