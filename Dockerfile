@@ -9,7 +9,9 @@ COPY pyproject.toml README.md ./
 COPY fic ./fic
 COPY tasks ./tasks
 COPY templates ./templates
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir 'babel>=2.14' \
+ && pybabel compile -q -d fic/translations \
+ && pip install --no-cache-dir .
 USER fic
 ENV FIC_INSTANCE_PATH=/srv/fic/instance
 EXPOSE 8000

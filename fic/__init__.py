@@ -9,7 +9,7 @@ from fic.settings import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The Flask app factory. Settings come from FIC_* environment variables by default."""
-    from fic import celery, extensions, instruments
+    from fic import celery, extensions, i18n, instruments
     from fic.web import register_web
 
     settings = (settings or Settings()).resolved()
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     instruments.use_folder(settings.instance_path / "instruments")
     extensions.init_app(app, settings)
+    i18n.init_app(app)
     celery.celery_init_app(app)
     register_web(app)
     return app

@@ -31,6 +31,13 @@ REDIS_URL = os.environ.get("FIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 TEST_KEYS = "t1:" + "A" * 43 + "="  # 32 zero-ish bytes, base64; a test key, never a real one
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The gettext catalogues as `pybabel compile` builds them (scripts/test does it too)."""
+    from fic.i18n import compile_catalogues
+
+    compile_catalogues()
+
+
 @pytest.fixture(autouse=True)
 def stop_clocks() -> Iterator[None]:
     """A clock a test froze (tests.staff_flows.install_clock) never outlives the test."""

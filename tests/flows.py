@@ -48,9 +48,11 @@ def set_up_clinic(app: Flask, name: str = "Test Clinic", quiet_hours: bool = Fal
 
 
 def new_session(client: FlaskClient, clinic: Clinic, client_ref: str, held_at: datetime,
-                contact: str | None = None) -> dict:
+                contact: str | None = None, language: str | None = None) -> dict:
     body: dict[str, object] = {"client_ref": client_ref, "clinician": clinic.clinician,
                                "held_at": held_at.isoformat()}
+    if language:
+        body["language"] = language
     if contact:
         body["contact"] = {"email": contact}
     response = client.post("/api/v1/sessions", json=body,

@@ -125,6 +125,8 @@ class Client(Base):
     # The client's data key, wrapped by a key-encryption key; NULL once erased.
     dek_kid: Mapped[str | None] = mapped_column(String(32))
     dek_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The language the client reads fic in (form, links); None = the clinic's.
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = _created()
 
 

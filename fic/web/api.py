@@ -55,6 +55,7 @@ class SessionRequest(BaseModel):
     clinician: EmailText
     held_at: AwareDatetime
     contact: Contact | None = None
+    language: str | None = Field(default=None, max_length=16)
 
 
 def _error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
@@ -109,7 +110,7 @@ def create_session():
     body = parse_body(SessionRequest)
     link = links.record_session_from_api(
         svc.db, svc.settings, svc.keys, jobs.publish, api_clinic_id(), body.client_ref,
-        body.clinician, body.held_at, body.contact.email if body.contact else None)
+        body.clinician, body.held_at, body.contact.email if body.contact else None, body.language)
     return {
         "id": str(link.session_id),
         "feedback_url": link.url,

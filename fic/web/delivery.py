@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request
+from flask_babel import gettext as _
 
 from fic import clock
 from fic.errors import LinkUnavailable, NotFound
@@ -45,6 +46,6 @@ def code_entered():
         with svc.db.session() as session:
             url = room.redeem(session, svc.settings, request.form.get("code", "")[:32], clock.now())
     except LinkUnavailable:
-        message = "That code did not work. Check it, or ask your therapist for a new one."
+        message = _("That code did not work. Check it, or ask your therapist for a new one.")
         return render_template("delivery/code.html", error=message), 410
     return redirect(url.removeprefix(svc.settings.base_url), code=303)

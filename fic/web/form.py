@@ -2,6 +2,9 @@
 
 Unknown, expired and used links all get the same neutral page. GET never consumes a link.
 A rejected POST shows the form again with every answer the client gave still in place.
+A form with questions left blank is sent only after the page has asked once (the client
+may send it as it is: a partial form is "not answered", never a low score).
+The page speaks the client's language (`?lang=` lets the client switch).
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from collections.abc import Mapping, Sequence
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask import session as browser_session
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from fic import jobs
-from fic.domain.answers import FORM_ERROR, AnswerErrors, parse_answers
+from fic import i18n, jobs
+from fic.domain.answers import FORM_ERROR, AnswerErrors, Message, parse_answers
 from fic.domain.instruments import Instrument
 from fic.errors import LinkUnavailable
 from fic.extensions import services
@@ -21,8 +26,10 @@ from fic.instruments import load
 from fic.services.core import outbox
 from fic.services.forms import links, responses
 from fic.services.forms import thanks as thanks_note
+from fic.web.form_view import form_sections
 
 bp = Blueprint("form", __name__)
+SEND_ANYWAY = "send_as_it_is"
 
 
 @bp.get("/f/<token>")
@@ -42,6 +49,8 @@ def submit(token: str):
         return _unavailable()
     try:
         answers = parse_answers(_instruments(spec), fields)
+        if answers.unanswered and not request.form.get(SEND_ANYWAY):
+            return _render(spec, token, _flat(fields), {}, unanswered=answers.unanswered)
         submitted = responses.submit(svc.db, svc.keys, token, spec.instruments, answers)
     except AnswerErrors as problems:
         return _render(spec, token, _flat(fields), problems.errors, status=422)
@@ -52,15 +61,15 @@ def submit(token: str):
     browser_session["thanks"] = thanks_note.note_for(
         svc.db, svc.keys, svc.settings, submitted.response_id, answers.comment
     )
-    return redirect(url_for("form.thanks"), code=303)
+    return redirect(url_for("form.thanks", lang=i18n.current()), code=303)
 
 
 @bp.get("/thanks")
 def thanks():
     svc = services()
-    languages = [lang for lang, _ in request.accept_languages]
+    _speak(request.args.get("lang"))
     note = browser_session.pop("thanks", "")
-    crisis = thanks_note.crisis_text(svc.db, svc.keys, str(note), languages)
+    crisis = thanks_note.crisis_text(svc.db, svc.keys, str(note), [i18n.current()])
     return render_template("form/thanks.html", crisis_text=crisis)
 
 
@@ -69,18 +78,19 @@ def csrf_failed(error: CSRFError):
     token = (request.view_args or {}).get("token")
     spec = _live_form(token) if request.endpoint == "form.submit" and token else None
     if spec is not None:
-        message = "This page had been open too long. Please check your answers and send again."
+        message = _("This page had been open too long. Please check your answers and send again.")
         return _render(spec, str(token), _flat(_fields()), {FORM_ERROR: message}, 400)
-    return render_template("error.html", code=400, title="Please reload the page"), 400
+    return render_template("error.html", code=400, title=_("Please reload the page")), 400
 
 
 @bp.app_errorhandler(413)
 def too_large(error: Exception):
+    _speak(request.args.get("lang"))
     return render_template(
         "error.html",
         code=413,
-        title="That was too long to send",
-        message="Please go back and shorten your comment to at most 2,000 characters.",
+        title=_("That was too long to send"),
+        message=_("Please go back and shorten your comment to at most 2,000 characters."),
     ), 413
 
 
@@ -89,9 +99,16 @@ def _live_form(token: str) -> links.FormSpec | None:
         return None
     try:
         with services().db.session() as session:
-            return links.form_for(session, token)
+            spec = links.form_for(session, token)
     except LinkUnavailable:
         return None
+    _speak(request.args.get("lang"), spec.language)
+    return spec
+
+
+def _speak(*candidates: str | None) -> None:
+    browser = [lang for lang, _q in request.accept_languages]
+    i18n.use(i18n.choose(*candidates, *browser))
 
 
 def _instruments(spec: links.FormSpec) -> list[Instrument]:
@@ -101,6 +118,7 @@ def _instruments(spec: links.FormSpec) -> list[Instrument]:
 def _fields() -> dict[str, list[str]]:
     fields = request.form.to_dict(flat=False)
     fields.pop("csrf_token", None)
+    fields.pop(SEND_ANYWAY, None)
     return fields
 
 
@@ -114,41 +132,31 @@ def _render(
     values: Mapping[str, str],
     errors: Mapping[str, str],
     status: int = 200,
+    unanswered: Sequence[str] = (),
 ):
-    sections = []
-    for instrument in _instruments(spec):
-        language = spec.language if spec.language in instrument.languages else "en"
-        sections.append(
-            {
-                "title": instrument.title.get(language) or next(iter(instrument.title.values())),
-                "questions": [_item(item, language, values, errors) for item in instrument.items],
-            }
-        )
+    language = i18n.current()
+    errors = {name: _translated(message) for name, message in errors.items()}
+    sections = form_sections(_instruments(spec), language, values, errors, unanswered,
+                             goals=spec.goals)
     html = render_template(
         "form/form.html",
         sections=sections,
         form_error=errors.get(FORM_ERROR),
         token=token,
         error_count=len(errors),
-        lang=spec.language,
+        unanswered=len(unanswered),
+        send_anyway=SEND_ANYWAY,
+        languages=i18n.LANGUAGES,
     )
     return html, status
 
 
-def _item(item, language: str, values: Mapping[str, str], errors: Mapping[str, str]) -> dict:
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "text": item.label(language),
-        "anchors": item.anchors.get(language) or next(iter(item.anchors.values()), ("", "")),
-        "choices": list(
-            zip(item.choices, item.choice_labels.get(language, item.choices), strict=True)
-        ),
-        "value": values.get(item.id, ""),
-        "error": errors.get(item.id),
-        "max_length": item.max_length,
-    }
+def _translated(message: str) -> str:
+    if isinstance(message, Message):
+        return _(message.template, **{k: format_decimal(v) for k, v in message.params.items()})
+    return message
 
 
 def _unavailable():
+    _speak()
     return render_template("form/unavailable.html"), 410

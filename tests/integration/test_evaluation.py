@@ -13,13 +13,17 @@ from tests.flows import answers, new_session, set_up_clinic, submit_form
 
 
 def _course(app, scores, comments=None, ref="E-1"):
-    """One form a week; None = the client never answered that week's link."""
+    """One form a week; None = the client never answered that week's link; a dict = the
+    fields of a partial form the client chose to send as it is."""
     clinic = set_up_clinic(app)
     api = app.test_client()
     for week, score in enumerate(scores):
         held = utcnow() - timedelta(weeks=len(scores) - week)
         url = new_session(api, clinic, ref, held)["feedback_url"]
-        if score is not None:
+        if isinstance(score, dict):
+            fields = {**score, "send_as_it_is": "1"}
+            assert submit_form(app.test_client(), url, fields).status_code == 303
+        elif score is not None:
             comment = (comments or {}).get(week, "")
             assert submit_form(app.test_client(), url, answers(score, comment=comment)
                                ).status_code == 303
@@ -53,6 +57,14 @@ def test_low_scores_that_stay_low_do_not_alert_again(sqlite_app):
 
 def test_missed_forms_never_raise_a_rupture(sqlite_app, mail):
     _course(sqlite_app, [9.5, None, 9.4, None, None, 9.5, None])
+    assert _alerts(sqlite_app) == []
+    assert _episodes(sqlite_app) == []
+    assert mail.messages == []
+
+
+def test_partial_and_untouched_forms_never_raise_a_rupture(sqlite_app, mail):
+    steady = [9.5, 9.4, 9.6, 9.5]
+    _course(sqlite_app, [*steady, {"safety": "1", "heard": "2"}, {}, {"tension": "none"}, 9.5])
     assert _alerts(sqlite_app) == []
     assert _episodes(sqlite_app) == []
     assert mail.messages == []

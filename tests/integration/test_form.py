@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -25,11 +26,15 @@ def link(app) -> str:
     return new_session(app.test_client(), clinic, "C-1", utcnow())["feedback_url"]
 
 
-def test_the_form_shows_four_sliders_the_tension_question_and_a_comment_box(app, link):
+def test_the_form_shows_four_unanswered_0_to_10_scales_the_tension_question_and_a_comment_box(
+    app, link
+):
     page = app.test_client().get(path_of(link))
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert html.count('type="range"') == 4
+    for item in ("safety", "heard", "goals", "approach"):
+        assert [f'name="{item}" value="{n}"' in html for n in range(11)] == [True] * 11
+    assert "checked" not in html and 'data-value=""' in html
     assert 'name="tension"' in html and 'name="comment"' in html
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
@@ -38,7 +43,7 @@ def test_the_form_shows_four_sliders_the_tension_question_and_a_comment_box(app,
 
 def test_a_submitted_form_stores_scores_in_tenths_and_an_evaluation_job_together(app, link):
     response = submit_form(app.test_client(), link, answers(7.5, comment="Felt rushed."))
-    assert response.status_code == 303 and response.headers["Location"].endswith("/thanks")
+    assert response.status_code == 303 and "/thanks" in response.headers["Location"]
     with app.extensions["fic"].db.session() as session:
         stored = session.scalars(select(Answer)).all()
         assert {a.item: a.value for a in stored if a.item != "tension"} == {
@@ -114,3 +119,39 @@ def test_a_post_without_the_csrf_token_is_refused_and_keeps_the_answers(app, lin
     assert response.status_code == 400
     assert "keep me" in html and 'value="6.5"' in html
     assert _count(app, Response) == 0
+
+
+def test_an_untouched_form_is_not_sent_but_asked_about_once_kindly(app, link):
+    client = app.test_client()
+    page = client.get(path_of(link))
+    token = csrf_token(page.get_data(as_text=True))
+    asked = client.post(path_of(link), data={"csrf_token": token})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "You left 5 questions unanswered. That is all right." in html
+    assert html.count("Not answered yet</p>") == 5
+    assert _count(app, Response) == 0 and _count(app, Outbox) == 0
+
+
+def test_a_partial_form_sent_as_it_is_stores_only_what_was_answered(app, link):
+    client = app.test_client()
+    token = csrf_token(client.get(path_of(link)).get_data(as_text=True))
+    partial = {"csrf_token": token, "safety": "3", "comment": "Not sure yet."}
+    asked = client.post(path_of(link), data=partial)
+    assert "You left 4 questions unanswered" in asked.get_data(as_text=True)
+    assert re.search(r'id="safety-3"\s+checked', asked.get_data(as_text=True))
+    sent = client.post(path_of(link), data={**partial, "send_as_it_is": "1"})
+    assert sent.status_code == 303
+    with app.extensions["fic"].db.session() as session:
+        assert {a.item: a.value for a in session.scalars(select(Answer))} == {"safety": 30}
+
+
+def test_the_client_changes_an_answer_after_the_prompt_and_the_last_one_counts(app, link):
+    client = app.test_client()
+    token = csrf_token(client.get(path_of(link)).get_data(as_text=True))
+    client.post(path_of(link), data={"csrf_token": token, **answers(6), "tension": ""})
+    changed = {"csrf_token": token, "send_as_it_is": "1", **answers(6), "heard": "9"}
+    assert client.post(path_of(link), data=changed).status_code == 303
+    with app.extensions["fic"].db.session() as session:
+        stored = {a.item: a.value for a in session.scalars(select(Answer))}
+    assert stored == {"safety": 60, "heard": 90, "goals": 60, "approach": 60, "tension": 0}

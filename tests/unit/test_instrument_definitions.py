@@ -101,7 +101,7 @@ def _broken(change) -> str:  # type: ignore[no-untyped-def]
         (lambda d: d.update(total=["safety", "comment"], cutoff=10), "only vas and likert items"),
         (lambda d: d["items"][0].update(kind="slider"), "kind must be one of"),
         (lambda d: d["items"].append(dict(d["items"][0])), "item ids must be unique"),
-        (lambda d: d["title"].update(de="Wie war die Sitzung?"), "text missing for de"),
+        (lambda d: d["title"].update(it="Com'era la seduta?"), "text missing for it"),
         (lambda d: d["items"][4]["choice_labels"].update(en=["No"]), "labels do not match"),
         (lambda d: d["items"][6].update(reverse=True), "only scored items"),
         (lambda d: d.update(cutoff=float("nan")), "finite"),

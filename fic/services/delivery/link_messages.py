@@ -13,24 +13,24 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from markupsafe import escape
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from fic import clock
 from fic.crypto import KeyRing, sha256_hex
-from fic.delivery.email import Email, Mailer
+from fic.delivery.email import Mailer
 from fic.delivery.sms import SmsSender
 from fic.errors import InvalidRequest
 from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
 from fic.services.core import access, channels, outbox, vault
 from fic.services.core.outbox import Publisher
 from fic.services.delivery import ledger
+from fic.services.delivery.link_wording import Audience, audience, link_email, link_sms
 from fic.services.delivery.sms_channel import phone_binding
 from fic.services.forms import links
 from fic.settings import Settings
 from fic.storage.db import Database
-from fic.storage.models import Client, FeedbackLink, TherapySession
+from fic.storage.models import Client, Clinic, FeedbackLink, TherapySession
 from fic.storage.models_delivery import LinkReminder, SessionPhone
 
 
@@ -47,6 +47,7 @@ class Prepared:
     address: str
     policy: DeliveryPolicy
     link: links.IssuedLink
+    reader: Audience
 
 
 def deliver_link(
@@ -87,7 +88,7 @@ def send_link_message(db: Database, senders: LinkSenders, spec: ledger.Spec,
         if found is None:
             raise ledger.NothingToSend("answered or expired before sending")
         prepared.append(found)
-        content = link_content(found.policy, found.link, reminder)
+        content = link_content(found.policy, found.link, found.reader, reminder)
         return via.send(senders, channels.Address(str(session_id), found.address), content,
                         str(held.delivery_id))
 
@@ -113,45 +114,11 @@ def add_phone(session: Session, keys: KeyRing, session_id: uuid.UUID, phone: str
         row.phone_ct = sealed
 
 
-def link_email(to: str, policy: DeliveryPolicy, issued: links.IssuedLink,
-               reminder: bool = False) -> Email:
-    name = policy.clinic_name
-    until = issued.expires_at.astimezone(policy.zone).strftime("%d %B %Y")
-    ask = policy.link_wording.get(policy.language) or (
-        f"{name} would like to know how your last session felt for you."
-    )
-    first = "A short reminder: " + ask[0].lower() + ask[1:] if reminder else ask
-    text = (
-        f"Hello,\n\n{first}\nIt takes about a minute, and your therapist reads every answer:\n\n"
-        f"{issued.url}\n\n"
-        f"The link works once, until {until}. If you did not expect this message, "
-        "you can ignore it.\n"
-    )
-    html = (
-        f"<p>Hello,</p><p>{escape(first)}<br>It takes about a minute, and your therapist "
-        f'reads every answer.</p><p><a href="{issued.url}">Answer three short questions</a></p>'
-        f"<p>The link works once, until {until}. If you did not expect this message, "
-        "you can ignore it.</p>"
-    )
-    subject = f"{name}: how was your session?"
-    return Email(to=to, subject=("Reminder – " if reminder else "") + subject, text=text,
-                 html=html)
-
-
-def link_sms(policy: DeliveryPolicy, issued: links.IssuedLink, reminder: bool = False) -> str:
-    until = issued.expires_at.astimezone(policy.zone).strftime("%d %b")
-    lead = "Reminder: " if reminder else ""
-    return (
-        f"{lead}{policy.clinic_name}: how was your session? {issued.url} "
-        f"(works once, until {until})"
-    )
-
-
-def link_content(policy: DeliveryPolicy, issued: links.IssuedLink,
+def link_content(policy: DeliveryPolicy, issued: links.IssuedLink, reader: Audience,
                  reminder: bool = False) -> channels.Content:
-    """A session's link as every channel may send it."""
-    mail = link_email("", policy, issued, reminder)
-    return channels.Content(mail.subject, mail.text, link_sms(policy, issued, reminder),
+    """A session's link as every channel may send it, in the client's language."""
+    mail = link_email("", policy, issued, reader, reminder)
+    return channels.Content(mail.subject, mail.text, link_sms(policy, issued, reader, reminder),
                             html=mail.html)
 
 
@@ -181,7 +148,10 @@ def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, chan
         issued = links.IssuedLink(issued.session_id, issued.url, expires_at)
     address = channels.get(channel).link_address(session, senders, client, therapy)
     assert address is not None  # noqa: S101 - deliver_link checked there is one
-    return Prepared(address, policy, issued)
+    clinic = session.get(Clinic, client.clinic_id)
+    assert clinic is not None  # noqa: S101 - foreign key
+    reader = audience(client.language or clinic.language, clinic.instruments)
+    return Prepared(address, policy, issued, reader)
 
 
 def _mark_delivered(session: Session, session_id: uuid.UUID, channel: str, prepared: Prepared,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from fic import jobs
+from fic import i18n, jobs
 from fic.crypto import KeyRing, new_token, sha256_hex
 from fic.errors import InvalidRequest, LinkUnavailable, NotFound
 from fic.services.clinic import delivery_settings
@@ -39,10 +39,12 @@ class IssuedLink:
 
 @dataclass(frozen=True)
 class FormSpec:
-    """What the client sees behind a live link: the clinic's instruments and language."""
+    """What the client sees behind a live link: the clinic's instruments, the client's
+    language (else the clinic's) and the client's own goals, in their words."""
 
     instruments: tuple[str, ...]
     language: str
+    goals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,12 @@ def record_session(
     clinician_email: str,
     held_at: datetime,
     contact_email: str | None = None,
+    language: str | None = None,
 ) -> NewSession:
-    """A session has been held: make sure the client exists and issue its first link."""
+    """A session has been held: make sure the client exists and issue its first link.
+
+    `language`, when given, is remembered for the client (their form and links speak it).
+    """
     try:
         clinician = repository.staff_by_email(session, clinician_email, clinic.id)
     except NotFound:
@@ -74,6 +80,10 @@ def record_session(
             id=uuid.uuid4(), clinic_id=clinic.id, client_ref=client_ref, clinician_id=clinician.id
         )
         session.add(client)
+    if language is not None:
+        if language not in i18n.LANGUAGES:
+            raise InvalidRequest(f"language: one of {', '.join(i18n.LANGUAGES)}")
+        client.language = language
     therapy = TherapySession(
         id=uuid.uuid4(), client_id=client.id, clinician_id=clinician.id, held_at=held_at
     )
@@ -119,14 +129,14 @@ def open_link(session: Session, token: str) -> FeedbackLink:
 
 def form_for(session: Session, token: str) -> FormSpec:
     link = open_link(session, token)
-    clinic = session.scalar(
-        select(Clinic)
+    row = session.execute(
+        select(Clinic, Client)
         .join(Client, Client.clinic_id == Clinic.id)
         .join(TherapySession, TherapySession.client_id == Client.id)
         .where(TherapySession.id == link.session_id)
-    )
-    assert clinic is not None  # noqa: S101 - foreign keys
-    return FormSpec(tuple(clinic.instruments), clinic.language)
+    ).one()
+    clinic, client = row
+    return FormSpec(tuple(clinic.instruments), client.language or clinic.language)
 
 
 def consume_link(session: Session, token: str) -> FeedbackLink:
@@ -158,13 +168,14 @@ def consume_link(session: Session, token: str) -> FeedbackLink:
 def record_session_from_api(
     db: Database, settings: Settings, keys: KeyRing, publish: Publisher, clinic_id: uuid.UUID,
     client_ref: str, clinician_email: str, held_at: datetime, contact_email: str | None = None,
+    language: str | None = None,
 ) -> IssuedLink:
     """The API's "a session was held": recorded in one transaction, its jobs published after."""
     with db.session() as session:
         clinic = session.get(Clinic, clinic_id)
         assert clinic is not None  # noqa: S101 - the API key named it
         created = record_session(session, settings, keys, clinic, client_ref, clinician_email,
-                                 held_at, contact_email)
+                                 held_at, contact_email, language)
     outbox.flush(db, publish, created.outbox_ids)
     return created.link
 
