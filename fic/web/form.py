@@ -146,6 +146,8 @@ def _render(
         error_count=len(errors),
         unanswered=len(unanswered),
         send_anyway=SEND_ANYWAY,
+        # asked once already (this page or an earlier one): the next send goes as it is
+        asked=bool(unanswered) or bool(request.form.get(SEND_ANYWAY)),
         languages=i18n.LANGUAGES,
     )
     return html, status
