@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 EN: Mapping[str, str] = {
+    "goals": "Goals set together",
+    "goal": "Goal",
+    "goal_retired": "retired",
+    "goals_chart": "Goals: how close the client feels (0–10)",
+    "with_goals": "clients with goals",
+    "goals_moving": "moving towards them",
     "summary_title": "Supervision summary",
     "progress_title": "Client progress report",
     "prepared_for": "Prepared for",
@@ -76,6 +82,12 @@ EN: Mapping[str, str] = {
 }
 
 DE: Mapping[str, str] = {
+    "goals": "Gemeinsam gesetzte Ziele",
+    "goal": "Ziel",
+    "goal_retired": "beendet",
+    "goals_chart": "Ziele: wie nah sich der Klient fühlt (0–10)",
+    "with_goals": "Klienten mit Zielen",
+    "goals_moving": "davon mit Fortschritt",
     **EN,
     "summary_title": "Supervisionsbericht",
     "progress_title": "Verlaufsbericht",

@@ -49,8 +49,9 @@ def submit(token: str):
         return _unavailable()
     try:
         answers = parse_answers(_instruments(spec), fields)
-        if answers.unanswered and not request.form.get(SEND_ANYWAY):
-            return _render(spec, token, _flat(fields), {}, unanswered=answers.unanswered)
+        unanswered = [name for name in answers.unanswered if name in _shown(spec)]
+        if unanswered and not request.form.get(SEND_ANYWAY):
+            return _render(spec, token, _flat(fields), {}, unanswered=unanswered)
         submitted = responses.submit(svc.db, svc.keys, token, spec.instruments, answers)
     except AnswerErrors as problems:
         return _render(spec, token, _flat(fields), problems.errors, status=422)
@@ -99,7 +100,7 @@ def _live_form(token: str) -> links.FormSpec | None:
         return None
     try:
         with services().db.session() as session:
-            spec = links.form_for(session, token)
+            spec = links.form_for(session, token, services().keys)
     except LinkUnavailable:
         return None
     _speak(request.args.get("lang"), spec.language)
@@ -113,6 +114,12 @@ def _speak(*candidates: str | None) -> None:
 
 def _instruments(spec: links.FormSpec) -> list[Instrument]:
     return [load(name) for name in spec.instruments]
+
+
+def _shown(spec: links.FormSpec) -> set[str]:
+    """The items the page shows: a goal slot without a goal is not asked."""
+    return {q["id"] for section in form_sections(_instruments(spec), "en", {}, {}, (), spec.goals)
+            for q in section["questions"]}
 
 
 def _fields() -> dict[str, list[str]]:

@@ -22,7 +22,7 @@ def form_sections(
     values: Mapping[str, str],
     errors: Mapping[str, str],
     unanswered: Sequence[str],
-    goals: Sequence[str] = (),
+    goals: Sequence[str | None] = (),
 ) -> list[dict]:
     sections = []
     for instrument in instruments:
@@ -43,12 +43,13 @@ def form_sections(
     return sections
 
 
-def _goal_wording(instrument: Instrument, item: Item, goals: Sequence[str]) -> str | bool | None:
+def _goal_wording(instrument: Instrument, item: Item, goals: Sequence[str | None]
+                  ) -> str | bool | None:
     """For the goals instrument: the client's goal for this item, or False to leave it out."""
     if instrument.id != "goals":
         return None
     index = instrument.items.index(item)
-    return goals[index] if index < len(goals) else False
+    return (goals[index] if index < len(goals) else None) or False
 
 
 def _item(item: Item, language: str, values: Mapping[str, str], errors: Mapping[str, str],

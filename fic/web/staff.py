@@ -66,7 +66,9 @@ def client_course(actor: Actor, client_id: uuid.UUID):
     return render_template("staff/course.html", actor=actor, clinic=page_clinic(actor),
                            ref=page.course.client_ref, rows=rows, episodes=page.course.episodes,
                            chart=page.alliance_chart, totals=totals, client_id=client_id,
-                           wellbeing=page.wellbeing_chart)
+                           wellbeing=page.wellbeing_chart, goals=page.course.goals,
+                           live_goals=sum(1 for g in page.course.goals if g["live"]),
+                           goal_chart=page.goals_chart)
 
 
 @bp.get("/alerts")

@@ -9,12 +9,13 @@ from flask import Flask, render_template, request
 
 from fic.errors import NotFound
 
-# staff_send and staff_clinic add their routes to the staff and admin blueprints
+# staff_send, staff_goals and staff_clinic add their routes to the staff and admin blueprints
 from fic.web import (  # noqa: F401
     staff,
     staff_admin,
     staff_auth,
     staff_clinic,
+    staff_goals,
     staff_send,
     staff_session,
 )

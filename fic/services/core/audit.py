@@ -31,7 +31,7 @@ ACTIONS = (
     "client_course_viewed", "comment_decrypted", "alert_viewed", "alert_acknowledged",
     "report_downloaded", "export", "settings_changed", "staff_disabled", "staff_enabled",
     "api_key_created", "api_key_revoked", "audit_viewed", "access_denied",
-    "client_erased", "keys_rotated", "link_sent",
+    "client_erased", "keys_rotated", "link_sent", "goal_named", "goal_reworded", "goal_retired",
 )
 
 

@@ -39,3 +39,10 @@ def wellbeing_chart(course: CourseModel) -> str | None:
     instrument = load(WELLBEING)
     return charts.data_uri(charts.wellbeing_chart(
         points, measure.cutoff or 0, instrument.reliable_change(), measure.total_max))
+
+
+def goals_chart(course: CourseModel) -> str | None:
+    """One line per goal the client has rated (named Goal 1, 2, 3 in the picture)."""
+    rated = {str(g["name"]): g["points"] for g in course.goals
+             if any(v is not None for _, v in g["points"])}  # type: ignore[attr-defined]
+    return charts.data_uri(charts.goals_chart(rated)) if rated else None  # type: ignore[arg-type]

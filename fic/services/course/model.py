@@ -24,6 +24,8 @@ from fic.instruments import load
 from fic.services.alerts.labels import EPISODE_TEXT, RULE_SHORT
 from fic.services.alerts.summaries import alert_summary
 from fic.services.core import vault
+from fic.services.forms import goals
+from fic.services.forms.goals import goal_lines
 from fic.storage import repository
 from fic.storage.models import Alert, Client, Episode, Response, Staff
 
@@ -71,6 +73,8 @@ class CourseModel:
     rows: list[SessionRow]
     episodes: list[dict[str, object]]
     decrypted: list[uuid.UUID]  # the responses whose comment this model holds in clear
+    # goals set together: name, wording, live, points [(session, rating)], latest, moved
+    goals: list[dict[str, object]] = field(default_factory=list)
 
     def measure(self, instrument: str) -> Measure | None:
         """The first measure of `instrument` in the course: its scale, cutoff and title."""
@@ -91,11 +95,13 @@ def client_course(
     for alert in session.scalars(query):
         alerts[alert.response_id].append(alert_summary(session, alert))
     rows, decrypted = [], []
+    answered: list[tuple[int, datetime, dict[str, int]]] = []
     for number, (therapy, response) in enumerate(sessions, 1):
         row = SessionRow(number, therapy.id, therapy.held_at, response is not None,
                          therapy.id in (awaiting or set()))
         if response is not None:
             row.response_id = response.id
+            answered.append((number, response.submitted_at, dict(response.values)))
             row.measures = _measures(response)
             row.tension = _tension(response)
             row.alerts = alerts.get(response.id, [])
@@ -105,7 +111,8 @@ def client_course(
         rows.append(row)
     clinician = session.get(Staff, client.clinician_id)
     return CourseModel(client.id, client.client_ref, clinician.email if clinician else "–", rows,
-                       stored_episodes(session, client.id, rows, until), decrypted)
+                       stored_episodes(session, client.id, rows, until), decrypted,
+                       goal_lines(goals.goals_of(session, keys, client), answered))
 
 
 def comment_text(keys: KeyRing, client: Client, response: Response) -> str:
@@ -160,6 +167,10 @@ def _measures(response: Response) -> list[Measure]:
             if item.kind == "text" or item.id not in values:
                 continue
             raw = values[item.id]
+            if name == "goals":  # the wording is the client's own: shown with the goal lines
+                items.append(Item(f"Goal {item.id.removeprefix('goal_')}",
+                                  f"{instrument.points(item.id, raw):.1f}"))
+                continue
             if item.kind == "vas":
                 shown = f"{instrument.points(item.id, raw):.1f}"
             else:

@@ -25,6 +25,7 @@ class CoursePage:
     course: CourseModel
     alliance_chart: str | None
     wellbeing_chart: str | None
+    goals_chart: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ def course_page(
         _audit(session, actor, "client_course_viewed", "client", client.id, now)
         for response_id in course.decrypted:
             _audit(session, actor, "comment_decrypted", "response", response_id, now)
-    return CoursePage(course, charts.alliance_chart(course), charts.wellbeing_chart(course))
+    return CoursePage(course, charts.alliance_chart(course), charts.wellbeing_chart(course),
+                      charts.goals_chart(course))
 
 
 def alert_page(

@@ -21,6 +21,7 @@ from fic.errors import InvalidRequest, LinkUnavailable, NotFound
 from fic.services.clinic import delivery_settings
 from fic.services.core import outbox, vault
 from fic.services.core.outbox import Publisher
+from fic.services.forms import goals
 from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.db import Database
@@ -44,7 +45,7 @@ class FormSpec:
 
     instruments: tuple[str, ...]
     language: str
-    goals: tuple[str, ...] = ()
+    goals: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ def open_link(session: Session, token: str) -> FeedbackLink:
     return link
 
 
-def form_for(session: Session, token: str) -> FormSpec:
+def form_for(session: Session, token: str, keys: KeyRing | None = None) -> FormSpec:
+    """The live link's form; with `keys`, the client's live goals join it in their words."""
     link = open_link(session, token)
     row = session.execute(
         select(Clinic, Client)
@@ -136,7 +138,11 @@ def form_for(session: Session, token: str) -> FormSpec:
         .where(TherapySession.id == link.session_id)
     ).one()
     clinic, client = row
-    return FormSpec(tuple(clinic.instruments), client.language or clinic.language)
+    language = client.language or clinic.language
+    own = goals.form_goals(session, keys, client) if keys is not None else ()
+    if not own:
+        return FormSpec(tuple(clinic.instruments), language)
+    return FormSpec((*clinic.instruments, goals.GOALS), language, own)
 
 
 def consume_link(session: Session, token: str) -> FeedbackLink:

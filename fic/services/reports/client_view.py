@@ -48,6 +48,8 @@ class ClientView:
     rows: list[dict[str, str]] = field(default_factory=list)
     alliance_chart: str = ""
     wellbeing_chart: str = ""
+    goals: list[dict[str, object]] = field(default_factory=list)
+    goals_chart: str = ""
     ack_seconds: list[int] = field(default_factory=list)
 
     @property
@@ -71,8 +73,14 @@ class ClientView:
             "sessions_in_period": self.sessions_in_period, "latest_alliance": self.latest_alliance,
             "outcome": self.outcome, "reasons": self.reasons, "episodes": self.episodes,
             "comments": self.comments, "rows": self.rows, "alliance_chart": self.alliance_chart,
-            "wellbeing_chart": self.wellbeing_chart,
+            "wellbeing_chart": self.wellbeing_chart, "goals": self.goals,
+            "goals_chart": self.goals_chart,
         }  # fmt: skip
+
+    @property
+    def goals_moving(self) -> bool:
+        """At least one goal rated twice or more whose latest rating is higher than its first."""
+        return any(float(str(g["moved"])) > 0 for g in self.goals)
 
 
 def client_view(
@@ -112,6 +120,10 @@ def client_view(
     view.episodes = _episodes(course, dates, in_period, view)
     view.alliance_chart = charts.alliance_chart(course) or ""
     view.wellbeing_chart = charts.wellbeing_chart(course) or ""
+    view.goals = [{**g, "name": str(g["slot"]), "ratings": " → ".join(
+        _points(v) for _, v in g["points"] if v is not None) or "–"}  # type: ignore[attr-defined]
+        for g in course.goals]
+    view.goals_chart = charts.goals_chart(course) or ""
     return view
 
 

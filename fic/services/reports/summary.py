@@ -105,4 +105,6 @@ def _figures(email: str, views: list[ClientView]) -> dict[str, object]:
         "ruptures_escalated": sum(1 for e in episodes if e["state"] == "escalated"),
         "median_ack": duration(statistics.median(acks)) if acks else "–",
         "outcomes": {name: outcomes.get(name, 0) for name in (*CATEGORIES, "no_outcome")},
+        "with_goals": sum(1 for v in views if v.goals),
+        "goals_moving": sum(1 for v in views if v.goals_moving),
     }
