@@ -8,7 +8,7 @@ from flask import Flask, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from fic.web import api, delivery, delivery_api, form, settings_api
+from fic.web import api, delivery, delivery_api, form, kiosk, settings_api
 from fic.web.redaction import install_log_redaction
 from fic.web.staff_setup import register_staff
 
@@ -20,6 +20,7 @@ CSP = (
 
 def register_web(app: Flask) -> None:
     app.register_blueprint(form.bp)
+    app.register_blueprint(kiosk.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(delivery.bp)
     app.register_blueprint(delivery_api.bp)

@@ -34,53 +34,64 @@ SEND_ANYWAY = "send_as_it_is"
 
 @bp.get("/f/<token>")
 def show(token: str):
-    spec = _live_form(token)
+    spec = live_form(token)
     if spec is None:
-        return _unavailable()
-    return _render(spec, token, values={}, errors={})
+        return unavailable()
+    return render_form(spec, token, values={}, errors={})
 
 
 @bp.post("/f/<token>")
 def submit(token: str):
+    page = answer(token)
+    return page or redirect(url_for("form.thanks", lang=i18n.current()), code=303)
+
+
+def answer(token: str, action: str | None = None):
+    """Handle a posted form: the page to show again (prompt, errors, unavailable), or None
+    once the answers are stored (the thank-you note is then in the browser session)."""
     svc = services()
     fields = _fields()
-    spec = _live_form(token)
+    spec = live_form(token)
     if spec is None:
-        return _unavailable()
+        return unavailable()
     try:
         answers = parse_answers(_instruments(spec), fields)
         unanswered = [name for name in answers.unanswered if name in _shown(spec)]
         if unanswered and not request.form.get(SEND_ANYWAY):
-            return _render(spec, token, _flat(fields), {}, unanswered=unanswered)
+            return render_form(spec, token, _flat(fields), {}, unanswered=unanswered, action=action)
         submitted = responses.submit(svc.db, svc.keys, token, spec.instruments, answers)
     except AnswerErrors as problems:
-        return _render(spec, token, _flat(fields), problems.errors, status=422)
+        return render_form(spec, token, _flat(fields), problems.errors, status=422, action=action)
     except LinkUnavailable:
-        return _unavailable()
+        return unavailable()
     outbox.flush(svc.db, jobs.publish, submitted.outbox_ids)
     # Sealed and the same length for everyone: the cookie says nothing about the answers.
     browser_session["thanks"] = thanks_note.note_for(
         svc.db, svc.keys, svc.settings, submitted.response_id, answers.comment
     )
-    return redirect(url_for("form.thanks", lang=i18n.current()), code=303)
+    return None
+
+
+def crisis_text() -> str | None:
+    """The clinic's crisis text if the answers just sent call for it (the note is used up)."""
+    svc = services()
+    note = browser_session.pop("thanks", "")
+    return thanks_note.crisis_text(svc.db, svc.keys, str(note), [i18n.current()])
 
 
 @bp.get("/thanks")
 def thanks():
-    svc = services()
     _speak(request.args.get("lang"))
-    note = browser_session.pop("thanks", "")
-    crisis = thanks_note.crisis_text(svc.db, svc.keys, str(note), [i18n.current()])
-    return render_template("form/thanks.html", crisis_text=crisis)
+    return render_template("form/thanks.html", crisis_text=crisis_text())
 
 
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error: CSRFError):
     token = (request.view_args or {}).get("token")
-    spec = _live_form(token) if request.endpoint == "form.submit" and token else None
+    spec = live_form(token) if request.endpoint == "form.submit" and token else None
     if spec is not None:
         message = _("This page had been open too long. Please check your answers and send again.")
-        return _render(spec, str(token), _flat(_fields()), {FORM_ERROR: message}, 400)
+        return render_form(spec, str(token), _flat(_fields()), {FORM_ERROR: message}, 400)
     return render_template("error.html", code=400, title=_("Please reload the page")), 400
 
 
@@ -95,7 +106,7 @@ def too_large(error: Exception):
     ), 413
 
 
-def _live_form(token: str) -> links.FormSpec | None:
+def live_form(token: str) -> links.FormSpec | None:
     if len(token) > 64:
         return None
     try:
@@ -133,13 +144,14 @@ def _flat(fields: Mapping[str, Sequence[str]]) -> dict[str, str]:
     return {name: values[-1] for name, values in fields.items() if values}
 
 
-def _render(
+def render_form(
     spec: links.FormSpec,
     token: str,
     values: Mapping[str, str],
     errors: Mapping[str, str],
     status: int = 200,
     unanswered: Sequence[str] = (),
+    action: str | None = None,
 ):
     language = i18n.current()
     errors = {name: _translated(message) for name, message in errors.items()}
@@ -149,7 +161,7 @@ def _render(
         "form/form.html",
         sections=sections,
         form_error=errors.get(FORM_ERROR),
-        token=token,
+        action=action or url_for("form.submit", token=token, lang=language),
         error_count=len(errors),
         unanswered=len(unanswered),
         send_anyway=SEND_ANYWAY,
@@ -166,6 +178,6 @@ def _translated(message: str) -> str:
     return message
 
 
-def _unavailable():
+def unavailable():
     _speak()
     return render_template("form/unavailable.html"), 410

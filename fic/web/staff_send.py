@@ -1,8 +1,9 @@
 """'Send a form now' from the client course page: a new session's link by email, SMS or QR.
 
 The clinician (or their supervisor) records that a session was held now and chooses how the
-client receives the link: shown in the room as a QR code and short code, or sent by SMS or
-email (the number or address is sealed with the client's key and never queued).
+client receives the link: shown in the room as a QR code and short code, handed over on this
+device (kiosk mode, fic.web.kiosk), or sent by SMS or email (the number or address is sealed
+with the client's key and never queued).
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from flask import redirect, render_template, request, url_for
+from flask import session as request_session
 
 from fic import jobs
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.core.access import Actor
 from fic.services.delivery import ask_now
+from fic.services.staff import sign_in_steps
+from fic.web import kiosk
 from fic.web.staff import bp
-from fic.web.staff_session import deny, now, page_clinic, signed_in
+from fic.web.staff_session import SID, deny, now, page_clinic, signed_in
 
 
 @bp.post("/clients/<uuid:client_id>/send")
@@ -41,6 +45,10 @@ def send_link(actor: Actor, client_id: uuid.UUID):
             + "#send",
             code=303,
         )
+    if asked.kiosk_token is not None:  # the browser is the client's now: the form at /kiosk
+        sign_in_steps.sign_out(svc.db, request_session.get(SID), now())
+        kiosk.hand_over(asked.kiosk_token)
+        return redirect(url_for("kiosk.show"), code=303)
     shown = asked.shown
     if shown is None:
         return redirect(
