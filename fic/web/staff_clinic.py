@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
+from fic import i18n
 from fic.errors import InvalidRequest, PolicyError
 from fic.extensions import services
 from fic.services.clinic import branding, clinic_settings, delivery_settings, policies
@@ -69,7 +70,7 @@ def clinic_page(actor: Actor):
         custom_policy=custom,
         weekdays=WEEKDAYS,
         forms=clinic_settings.FORMS,
-        crisis_languages=list(delivery_settings.DEFAULT_CRISIS_TEXT),
+        crisis_languages=list(i18n.LANGUAGES),
     ), (400 if error else 200)
 
 

@@ -18,7 +18,7 @@ METHODS = [("fic/templates/**.html", "jinja2"), ("templates/reports/**.html", "j
 CLIENT_SIDE = ("fic/templates/form/", "fic/templates/delivery/", "fic/templates/base.html",
                "fic/templates/error.html", "fic/web/form.py", "fic/web/delivery.py",
                "fic/domain/answers.py", "fic/services/delivery/link_wording.py", "fic/web/kiosk.py",
-               "fic/templates/kiosk/")
+               "fic/templates/kiosk/", "fic/services/forms/thanks.py")
 
 
 def _used() -> dict[str, set[str]]:

@@ -31,20 +31,6 @@ DEFAULT_ROUTING: dict[str, list[str]] = {
     "escalation": ["supervisor", "webhook"],
     "urgent": ["clinician", "supervisor", "on_call", "webhook"],
 }
-DEFAULT_CRISIS_TEXT: dict[str, str] = {
-    "en": "If you are thinking about harming yourself or feel unsafe right now, please call "
-    "your local emergency number or go to the nearest emergency department. You can also "
-    "contact your clinic and ask to speak to someone today.",
-    "de": "Wenn Sie daran denken, sich etwas anzutun, oder sich gerade nicht sicher fühlen, "
-    "rufen Sie bitte den Notruf (112) an oder gehen Sie in die nächste Notaufnahme. Sie "
-    "können auch Ihre Praxis anrufen und heute noch um ein Gespräch bitten.",
-    "es": "Si está pensando en hacerse daño o no se siente a salvo en este momento, llame al "
-    "número de emergencias local o acuda al servicio de urgencias más cercano. También "
-    "puede llamar a su centro y pedir hablar hoy con alguien.",
-    "fr": "Si vous pensez à vous faire du mal ou ne vous sentez pas en sécurité en ce moment, "
-    "appelez le numéro d'urgence local ou rendez-vous aux urgences les plus proches. Vous "
-    "pouvez aussi appeler votre cabinet et demander à parler à quelqu'un aujourd'hui.",
-}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -64,7 +50,9 @@ class DeliveryPolicy:
     digest_hour: int = 8
     escalate_rupture_minutes: int = 24 * 60
     escalate_urgent_minutes: int = 60
-    crisis_text: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CRISIS_TEXT))
+    # The clinic's own crisis text by language; where it has none, fic's own wording is shown
+    # in the client's language (fic.services.forms.thanks).
+    crisis_text: dict[str, str] = field(default_factory=dict)
     link_wording: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -100,13 +88,13 @@ class DeliveryPolicy:
                                    tzinfo=self.zone)
         return end.astimezone(now.tzinfo)
 
-    def crisis_text_for(self, languages: list[str]) -> str:
-        """The crisis text in the first language the client's browser prefers that we have."""
-        for language in [*languages, self.language, "en"]:
+    def crisis_text_for(self, languages: list[str]) -> str | None:
+        """The clinic's own crisis text in the first of these languages it has, if any."""
+        for language in languages:
             text = self.crisis_text.get(language.split("-")[0].lower())
             if text:
                 return text
-        return next(iter(self.crisis_text.values()), DEFAULT_CRISIS_TEXT["en"])
+        return None
 
 
 FIELDS = tuple(
@@ -125,7 +113,7 @@ def policy_for(session: Session, clinic_id: uuid.UUID) -> DeliveryPolicy:
         return base
     values = {name: getattr(row, name) for name in FIELDS}
     values["routing"] = {**DEFAULT_ROUTING, **(row.routing or {})}
-    values["crisis_text"] = row.crisis_text or dict(DEFAULT_CRISIS_TEXT)
+    values["crisis_text"] = row.crisis_text or {}
     values["link_wording"] = row.link_wording or {}
     return DeliveryPolicy(clinic.id, clinic.name, clinic.timezone, clinic.language, **values)
 

@@ -12,6 +12,8 @@ import base64
 import json
 import uuid
 
+from flask_babel import gettext as _
+
 from fic.crypto import KeyRing, binding
 from fic.domain.rules import risk_language
 from fic.errors import FicError
@@ -38,7 +40,8 @@ def note_for(db: Database, keys: KeyRing, settings: Settings, response_id: uuid.
 
 
 def crisis_text(db: Database, keys: KeyRing, note: str, languages: list[str]) -> str | None:
-    """The clinic's crisis text when the note says so; None for any other note."""
+    """The crisis text when the note says so (the clinic's own in the client's language, else
+    fic's, translated); None for any other note."""
     try:
         blob = base64.urlsafe_b64decode(note[:400] + "=" * (-len(note[:400]) % 4))
         data = json.loads(keys.open_direct(blob, _AAD))
@@ -48,4 +51,8 @@ def crisis_text(db: Database, keys: KeyRing, note: str, languages: list[str]) ->
     if not data.get("h"):
         return None
     with db.session() as session:
-        return policy_for(session, clinic_id).crisis_text_for(languages)
+        own = policy_for(session, clinic_id).crisis_text_for(languages)
+    return own or _(
+        "If you are thinking about harming yourself or feel unsafe right now, please call your "
+        "local emergency number or go to the nearest emergency department. You can also "
+        "contact your clinic and ask to speak to someone today.")

@@ -1,0 +1,74 @@
+"""The client's language: remembered per client, falling back to the clinic's; the link email,
+the form, the thank-you page and the crisis text all speak it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from fic.services.clinic import clinic_settings
+from fic.storage import repository
+from fic.storage.models import Client, utcnow
+from tests.flows import answers, new_session, path_of, set_up_clinic, submit_form
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
+def test_a_spanish_clients_link_email_is_spanish_and_counts_the_questions_truthfully(
+    sqlite_app, mail
+):
+    clinic = set_up_clinic(sqlite_app)
+    new_session(sqlite_app.test_client(), clinic, "ES-1", utcnow(), contact="c@example.test",
+                language="es")
+    message = mail.wait_for(1)[0]
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "Test Clinic: ¿cómo fue su sesión?"
+    assert "El formulario tiene 7 preguntas breves" in text
+    months = ("enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
+              "noviembre|diciembre")
+    assert re.search(rf"hasta el \d{{1,2}} de ({months}) de \d{{4}}", text)
+    assert "three" not in text and "session" not in text.lower().replace("sesión", "")
+
+
+def test_the_language_is_remembered_for_the_client_and_falls_back_to_the_clinics(sqlite_app):
+    clinic = set_up_clinic(sqlite_app)
+    svc = sqlite_app.extensions["fic"]
+    with svc.db.session() as session:
+        clinic_settings.update(session, repository.clinic_named(session, clinic.name).id,
+                               {"language": "de"})
+    api = sqlite_app.test_client()
+    new_session(api, clinic, "FR-1", utcnow(), language="fr")
+    later = new_session(api, clinic, "FR-1", utcnow())["feedback_url"]  # no language given
+    other = new_session(api, clinic, "DE-1", utcnow())["feedback_url"]
+    french = sqlite_app.test_client().get(path_of(later)).get_data(as_text=True)
+    german = sqlite_app.test_client().get(path_of(other)).get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in french and "Envoyer mes réponses" in french
+    assert "Comment s&#39;est passée la séance d&#39;aujourd&#39;hui ?" in french
+    assert '<html lang="de" dir="ltr">' in german and "Wie war die heutige Sitzung?" in german
+    assert "How was today" not in german and "Send my answers" not in german
+    switched = sqlite_app.test_client().get(path_of(other) + "?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in switched and "كيف كانت جلسة اليوم؟" in switched
+    with svc.db.session() as session:
+        assert session.scalar(select(Client.language).where(Client.client_ref == "FR-1")) == "fr"
+
+
+def test_an_unknown_language_is_refused_by_the_api_with_the_field_named(sqlite_app):
+    clinic = set_up_clinic(sqlite_app)
+    response = sqlite_app.test_client().post(
+        "/api/v1/sessions", headers={"Authorization": f"Bearer {clinic.api_key}"},
+        json={"client_ref": "X-1", "clinician": clinic.clinician,
+              "held_at": utcnow().isoformat(), "language": "tlh"})
+    assert response.status_code == 422 and "language" in response.get_json()["fields"]
+
+
+def test_an_arabic_client_who_writes_risk_language_gets_the_crisis_text_in_arabic(sqlite_app):
+    clinic = set_up_clinic(sqlite_app)
+    url = new_session(sqlite_app.test_client(), clinic, "AR-1", utcnow(),
+                      language="ar")["feedback_url"]
+    browser = sqlite_app.test_client()
+    sent = submit_form(browser, url, answers(9, comment="I want to kill myself"))
+    page = browser.get(sent.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "إذا كنت بحاجة إلى مساعدة الآن" in page and "رقم الطوارئ المحلي" in page
