@@ -72,3 +72,23 @@ def test_an_arabic_client_who_writes_risk_language_gets_the_crisis_text_in_arabi
     page = browser.get(sent.headers["Location"]).get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in page
     assert "إذا كنت بحاجة إلى مساعدة الآن" in page and "رقم الطوارئ المحلي" in page
+
+
+def test_a_german_clinics_alert_email_is_german_and_still_says_nothing_about_the_client(
+    sqlite_app, mail
+):
+    from fic.delivery.email import Mailer
+    from fic.services.alerts import notifications
+    from tests.delivery.helpers import CLIENT_REF, alert_case
+
+    case = alert_case(sqlite_app, level="urgent")
+    svc = sqlite_app.extensions["fic"]
+    with svc.db.session() as session:
+        clinic_settings.update(session, case.clinic_id, {"language": "de"})
+    senders = notifications.Senders(Mailer(svc.settings), svc.keys, svc.settings)
+    with sqlite_app.app_context():  # as in the worker (FlaskTask)
+        assert notifications.notify_alert(svc.db, senders, case.alert_id, utcnow()).sent >= 2
+    for message in mail.wait_for(2):
+        text = message.get_body(("plain",)).get_content()
+        assert message["Subject"] == "[fic] DRINGEND: Sorge um die Sicherheit"
+        assert "Melden Sie sich an, um sie zu sehen" in text and CLIENT_REF not in text

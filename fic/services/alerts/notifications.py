@@ -21,6 +21,7 @@ from fic import clock
 from fic.crypto import KeyRing
 from fic.delivery.email import Email, Mailer
 from fic.services.alerts import ack_links
+from fic.services.alerts import alert_wording as wording
 from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
 from fic.services.core import channels
 from fic.services.delivery import ledger
@@ -29,12 +30,6 @@ from fic.storage.db import Database
 from fic.storage.models import Alert, Client, Notification, Staff
 from fic.storage.models_delivery import AlertEscalation
 
-LEVEL_TEXT = {
-    "low_alliance": "Low alliance",
-    "rupture": "Possible alliance rupture",
-    "escalation": "Escalated alliance rupture",
-    "urgent": "URGENT: safety concern",
-}
 # Escalation stage -> who hears of it: first the supervisor, then the on-call address.
 ESCALATION_TARGETS = {1: ("supervisor", "webhook"), 2: ("on_call", "webhook")}
 
@@ -65,6 +60,8 @@ class Message:
     level: str
     raised_at: datetime
     stage: int = 0
+    language: str = "en"  # the clinic's: what its staff read
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ def notify_alert(
     """Send the alert to everyone its level is routed to, each once."""
     with db.session() as session:
         alert = session.get(Alert, alert_id)
-        if alert is None or alert.level not in LEVEL_TEXT:
+        if alert is None or alert.level not in wording.LEVEL_TEXT:
             return Outcome(0, 0)
         policy, message = _message(session, alert, "alert")
         recipients = _recipients(session, senders, alert, policy, policy.targets(alert.level))
@@ -111,31 +108,11 @@ def notify_escalation(
 
 def alert_email(settings: Settings, message: Message, to: str, delivery_key: str,
                 ack_url: str | None) -> Email:
-    title = LEVEL_TEXT[message.level]
-    url = f"{settings.base_url}/staff/alerts/{message.alert_id}"
-    if message.kind == "escalation":
-        title = f"Unacknowledged: {title}"
-        opening = (
-            f"An alert (level: {message.level}) raised at {message.raised_at:%Y-%m-%d %H:%M} UTC "
-            "has not been acknowledged yet, so fic is passing it on to you."
-        )
-    else:
-        opening = (
-            f"fic raised an alert (level: {message.level}) for one of the clients in your care."
-        )
-    act = ack_url or url
-    text = (
-        f"{title}\n\n{opening}\nAlert: {message.alert_id}\n\n"
-        f"Sign in to see it and record what you did:\n{act}\n\n"
-        "This message deliberately carries no client details.\n"
-    )
-    html = (
-        f"<p><strong>{title}</strong></p><p>{opening}<br>Alert: {message.alert_id}</p>"
-        f'<p><a href="{act}">Sign in to see it and record what you did</a></p>'
-        "<p>This message deliberately carries no client details.</p>"
-    )
-    return Email(to=to, subject=f"[fic] {title}", text=text, html=html,
-                 message_id=f"<{uuid.uuid5(uuid.NAMESPACE_URL, delivery_key)}@fic.invalid>")
+    return wording.alert_email(
+        to=to, alert_id=message.alert_id, level=message.level, raised_at=message.raised_at,
+        escalation=message.kind == "escalation", language=message.language,
+        timezone=message.timezone, url=f"{settings.base_url}/staff/alerts/{message.alert_id}",
+        ack_url=ack_url, delivery_key=delivery_key)
 
 
 def alert_content(settings: Settings, message: Message, to: str, delivery_key: str,
@@ -162,7 +139,8 @@ def _message(
     client = session.get(Client, alert.client_id)
     assert client is not None  # noqa: S101 - foreign key
     policy = policy_for(session, client.clinic_id)
-    return policy, Message(kind, alert.id, client.clinic_id, alert.level, alert.created_at, stage)
+    return policy, Message(kind, alert.id, client.clinic_id, alert.level, alert.created_at, stage,
+                           policy.language, policy.timezone)
 
 
 def _recipients(
