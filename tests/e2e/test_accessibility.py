@@ -41,29 +41,37 @@ def test_the_client_pages_have_no_wcag_violations(served, browser, viewport):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     found = {}
+    size = "phone" if viewport is PHONE else "desktop"
+
+    def check(name):
+        found[name] = violations(page)
+        slug = "".join(ch if ch.isalnum() else "-" for ch in name)
+        page.screenshot(path=str(ARTIFACTS / f"page-{slug}-{size}.png"), full_page=True)
+
+    ARTIFACTS.mkdir(exist_ok=True)
     url = _form_url(app, "A-1")
     page.goto(base + url)
-    found["form"] = violations(page)
+    check("form")
     page.get_by_role("button", name="Send my answers").click()
     page.wait_for_load_state()
-    found["form, asking about unanswered questions"] = violations(page)
+    check("form, asking about unanswered questions")
     page.evaluate("const sent = document.querySelector('input[type=hidden][name=heard]');"
                   "sent.value = 'NaN'; sent.disabled = false;")  # what a broken client might send
     page.get_by_role("button", name="Send my answers").click()
     page.wait_for_load_state()
     assert "Please give a number from 0 to 10" in page.inner_text("main")
-    found["form with errors"] = violations(page)
+    check("form with errors")
     page.locator("#heard").fill("8")
     page.get_by_role("button", name="Send my answers").click()
     page.wait_for_url("**/thanks*")
-    found["thank-you"] = violations(page)
+    check("thank-you")
     page.goto(base + url)
-    found["unavailable"] = violations(page)
+    check("unavailable")
     page.goto(base + "/c")
-    found["in-room code entry"] = violations(page)
+    check("in-room code entry")
     for language in ("es", "ar"):
         page.goto(base + _form_url(app, f"A-{language}", language))
-        found[f"form ({language})"] = violations(page)
+        check(f"form ({language})")
     context.close()
     assert found == {name: [] for name in found}
 
