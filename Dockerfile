@@ -10,7 +10,7 @@ COPY fic ./fic
 COPY tasks ./tasks
 COPY templates ./templates
 RUN pip install --no-cache-dir 'babel>=2.14' \
- && pybabel compile -q -d fic/translations \
+ && pybabel -q compile -d fic/translations \
  && pip install --no-cache-dir .
 USER fic
 ENV FIC_INSTANCE_PATH=/srv/fic/instance
