@@ -77,7 +77,8 @@ def reliable_drop(before: float, x: float, limits: Limits) -> bool:
 
 
 def personal_baseline(x: float, baseline: Baseline, policy: Policy) -> str | None:
-    """R3: z = (x − baseline median) / max(robust SD, floor); ≤ −2 rupture, ≤ −1.5 watch."""
+    """R3: z = (x − baseline median) / max(robust SD, floor); z ≤ −rupture_z is a rupture,
+    z ≤ −watch_z a watch cue (the policy's defaults: 3 and 1.5)."""
     z = baseline.z(x)
     if z <= -policy.rupture_z:
         return RUPTURE

@@ -1,4 +1,5 @@
-"""Intent-named finders. Services ask questions here instead of writing queries inline."""
+"""Intent-named finders several services share: a clinic or staff member by name, a client's
+course, supervisees, and the row bindings that seal a client's text."""
 
 from __future__ import annotations
 

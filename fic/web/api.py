@@ -97,8 +97,8 @@ def install_error_handlers(blueprint: Blueprint) -> None:
 
 
 def _invalid_request(error: InvalidRequest):
-    field, _, message = str(error).partition(": ")
-    return _error(422, "invalid_request", str(error), {field: message} if message else None)
+    fields = {error.field: error.problem} if error.field else None
+    return _error(422, "invalid_request", str(error), fields)
 
 
 install_error_handlers(bp)

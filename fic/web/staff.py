@@ -120,7 +120,7 @@ def acknowledge(actor: Actor, alert_id: uuid.UUID):
         deny(actor, "alert", alert_id)
         raise
     except InvalidRequest as error:
-        return _alert_page(actor, alert_id, str(error).partition(": ")[2] or str(error), 400)
+        return _alert_page(actor, alert_id, error.problem, 400)
     return redirect(url_for("staff.alerts", acknowledged=str(alert_id)), code=303)
 
 
@@ -156,7 +156,7 @@ def build_report(actor: Actor):
         requests.request_report(svc.db, requests.Owner(actor.staff_id), period,
                                 publish=jobs.publish)
     except InvalidRequest as error:
-        bad = "period" if str(error).startswith("period:") else "passphrase"
+        bad = "period" if error.field == "period" else "passphrase"
         return redirect(url_for("staff.reports", bad=bad), code=303)
     return redirect(url_for("staff.reports"), code=303)
 

@@ -103,9 +103,7 @@ def clinic_logo(actor: Actor):
     try:
         branding.save_logo(svc.settings, actor.clinic_id, upload.read() if upload else b"")
     except InvalidRequest as problem:
-        return redirect(
-            url_for(".clinic_page", logo_error=str(problem).partition(": ")[2]), code=303
-        )
+        return redirect(url_for(".clinic_page", logo_error=problem.problem), code=303)
     with svc.db.session() as session:
         _audit(session, actor)
     return redirect(url_for(".clinic_page", saved=1), code=303)
@@ -118,7 +116,7 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
         try:
             values[name] = int(form.get(name, ""))
         except ValueError:
-            raise InvalidRequest(f"{name}: a whole number") from None
+            raise InvalidRequest.about(name, "a whole number") from None
     reminder = form.get("reminder_after_hours", "").strip()
     values["reminder_after_hours"] = int(reminder) if reminder.isdigit() else None
     for name in ("quiet_start", "quiet_end", "on_call_email"):

@@ -38,13 +38,9 @@ def send_link(actor: Actor, client_id: uuid.UUID):
         deny(actor, "client", client_id)
         raise
     except InvalidRequest as error:
-        return redirect(
-            url_for(
-                "staff.client_course", client_id=client_id, send_error=str(error).partition(": ")[2]
-            )
-            + "#send",
-            code=303,
-        )
+        problem = error.problem if error.field else ""
+        target = url_for("staff.client_course", client_id=client_id, send_error=problem)
+        return redirect(target + "#send", code=303)
     if asked.kiosk_token is not None:  # the browser is the client's now: the form at /kiosk
         sign_in_steps.sign_out(svc.db, request_session.get(SID), now())
         kiosk.hand_over(asked.kiosk_token)

@@ -63,12 +63,12 @@ def acknowledge(
     A second call returns the first record and writes nothing, whoever makes it.
     """
     if action not in REPAIR_ACTIONS:
-        raise InvalidRequest(f"action: must be one of {', '.join(REPAIR_ACTIONS)}")
+        raise InvalidRequest.about("action", f"must be one of {', '.join(REPAIR_ACTIONS)}")
     if via not in VIA:
-        raise InvalidRequest(f"via: must be one of {', '.join(VIA)}")
+        raise InvalidRequest.about("via", f"must be one of {', '.join(VIA)}")
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX_CHARS:
-        raise InvalidRequest(f"note: at most {NOTE_MAX_CHARS} characters")
+        raise InvalidRequest.about("note", f"at most {NOTE_MAX_CHARS} characters")
     with db.session() as session:
         staff_id = _staff_id(session, alert_id, staff)
         alert, client = _alert_in_scope(session, alert_id, staff_id)
@@ -94,7 +94,7 @@ def _staff_id(
     try:
         return repository.staff_by_email(session, staff.email, staff.clinic_id).id
     except NotFound:
-        raise InvalidRequest("staff: no staff member with that email here") from None
+        raise InvalidRequest.about("staff", "no staff member with that email here") from None
 
 
 def _record(
@@ -152,7 +152,7 @@ def _alert_in_scope(
     if staff is None:
         raise NotFound("no such alert")
     if staff.role == "admin":
-        raise InvalidRequest("staff: only clinicians and supervisors acknowledge alerts")
+        raise InvalidRequest.about("staff", "only clinicians and supervisors acknowledge alerts")
     alert = access.alert(session, Actor(staff.id, staff.clinic_id, staff.role, staff.email),
                          alert_id)
     client = session.get(Client, alert.client_id)

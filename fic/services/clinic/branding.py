@@ -20,9 +20,9 @@ def logo_path(settings: Settings, clinic_id: uuid.UUID) -> Path:
 def save_logo(settings: Settings, clinic_id: uuid.UUID, data: bytes) -> None:
     """PNG only (an SVG could reach out for resources), at most 256 kB."""
     if not data.startswith(PNG_SIGNATURE):
-        raise InvalidRequest("logo: a PNG image")
+        raise InvalidRequest.about("logo", "a PNG image")
     if len(data) > LOGO_MAX_BYTES:
-        raise InvalidRequest("logo: at most 256 kB")
+        raise InvalidRequest.about("logo", "at most 256 kB")
     path = logo_path(settings, clinic_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

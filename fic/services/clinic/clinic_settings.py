@@ -32,22 +32,23 @@ def _check(name: str, value: object) -> object:
         try:
             ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidRequest("timezone: a time zone such as Europe/Berlin") from None
+            raise InvalidRequest.about("timezone", "a time zone such as Europe/Berlin") from None
         return str(value)
     if name == "language":
         if value not in LANGUAGES:
-            raise InvalidRequest(f"language: one of {', '.join(LANGUAGES)}")
+            raise InvalidRequest.about("language", f"one of {', '.join(LANGUAGES)}")
         return value
     if name == "form_instruments":
         if value not in FORMS:
-            raise InvalidRequest("form_instruments: the alliance check, with or without wellbeing")
+            raise InvalidRequest.about(
+                "form_instruments", "the alliance check, with or without wellbeing")
         return FORMS[str(value)]
     limits = {"report_weekday": (0, 6), "report_hour": (0, 23),
               "report_retention_days": (30, 3650)}
     if name in limits:
         low, high = limits[name]
         if not isinstance(value, int) or not low <= value <= high:
-            raise InvalidRequest(f"{name}: a whole number from {low} to {high}")
+            raise InvalidRequest.about(name, f"a whole number from {low} to {high}")
         return value
     if name == "report_attach_pdf":
         return bool(value)

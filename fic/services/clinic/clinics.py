@@ -13,7 +13,7 @@ from fic.crypto import KeyRing, binding, new_passphrase, new_token, sha256_hex
 from fic.errors import InvalidRequest, NotFound
 from fic.storage import repository
 from fic.storage.db import Database
-from fic.storage.models import ApiKey, Clinic, Staff, utcnow
+from fic.storage.models import ApiKey, Clinic, Staff
 
 ROLES = ("clinician", "supervisor", "admin")
 API_KEY_PREFIX = "fic_"
@@ -104,12 +104,6 @@ def report_passphrase(keys: KeyRing, staff: Staff) -> str:
 def passphrase_binding(staff_id: uuid.UUID) -> bytes:
     return binding("staff", "report_passphrase", staff_id)
 
-
-def revoke_api_key(session: Session, key_id: uuid.UUID) -> None:
-    row = session.get(ApiKey, key_id)
-    if row is None:
-        raise NotFound("no such API key")
-    row.revoked_at = utcnow()
 
 
 def clinic_id_for_api_key(db: Database, presented: str) -> uuid.UUID:

@@ -145,21 +145,21 @@ def update(session: Session, clinic_id: uuid.UUID, **changes: object) -> Deliver
 def _check(name: str, value: object) -> None:
     positive = ("link_lifetime_hours", "escalate_rupture_minutes", "escalate_urgent_minutes")
     if name in positive and (not isinstance(value, int) or value <= 0):
-        raise InvalidRequest(f"{name}: a positive whole number")
+        raise InvalidRequest.about(name, "a positive whole number")
     if name == "reminder_after_hours" and value is not None and (
         not isinstance(value, int) or value <= 0
     ):
-        raise InvalidRequest(f"{name}: a positive whole number, or none")
+        raise InvalidRequest.about(name, "a positive whole number, or none")
     if name in ("quiet_start", "quiet_end") and value is not None and (
         not isinstance(value, str) or not _HHMM.match(value)
     ):
-        raise InvalidRequest(f"{name}: a time as HH:MM")
+        raise InvalidRequest.about(name, "a time as HH:MM")
     if name == "digest_hour" and (not isinstance(value, int) or not 0 <= value <= 23):
-        raise InvalidRequest(f"{name}: an hour from 0 to 23")
+        raise InvalidRequest.about(name, "an hour from 0 to 23")
     if name == "on_call_email" and value is not None and (
         not isinstance(value, str) or "@" not in value or len(value) > 254
     ):
-        raise InvalidRequest(f"{name}: an email address")
+        raise InvalidRequest.about(name, "an email address")
     if name == "routing":
         _check_routing(value)
     if name in ("crisis_text", "link_wording") and (
@@ -167,18 +167,18 @@ def _check(name: str, value: object) -> None:
         or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 2000
                    for k, v in value.items())
     ):
-        raise InvalidRequest(f"{name}: texts by language, each at most 2,000 characters")
+        raise InvalidRequest.about(name, "texts by language, each at most 2,000 characters")
 
 
 def _check_routing(value: object) -> None:
     if not isinstance(value, dict):
-        raise InvalidRequest("routing: targets by level")
+        raise InvalidRequest.about("routing", "targets by level")
     for level, targets in value.items():
         if level not in ROUTED_LEVELS:
-            raise InvalidRequest(f"routing: levels are {', '.join(ROUTED_LEVELS)}")
+            raise InvalidRequest.about("routing", f"levels are {', '.join(ROUTED_LEVELS)}")
         known = (*TARGETS, *sorted(set(channels.registered()) - {"email", "sms"}))
         if not isinstance(targets, list) or not set(targets) <= set(known):
-            raise InvalidRequest(f"routing: targets are {', '.join(known)}")
+            raise InvalidRequest.about("routing", f"targets are {', '.join(known)}")
 
 
 def _time(text: str) -> time:

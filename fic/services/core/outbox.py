@@ -59,10 +59,6 @@ def relay(
     return sum(_publish_one(db, publish, row.id, row.task, list(row.args)) for row in rows)
 
 
-def pending(db: Database) -> int:
-    with db.session() as session:
-        return len(session.scalars(select(Outbox.id).where(Outbox.published_at.is_(None))).all())
-
 
 def _publish_one(
     db: Database, publish: Publisher, outbox_id: uuid.UUID, task: str, args: list[str]

@@ -192,10 +192,6 @@ def postpone(db: Database, spec: Spec, until: datetime, now: datetime) -> None:
         )
 
 
-def status_of(db: Database, key: str) -> str | None:
-    with db.session() as session:
-        return session.scalar(select(Delivery.status).where(Delivery.key == key))
-
 
 def _ensure_row(db: Database, spec: Spec, now: datetime) -> None:
     with db.session() as session:

@@ -103,7 +103,7 @@ def add_phone(session: Session, keys: KeyRing, session_id: uuid.UUID, phone: str
     """Store (sealed) the number a session's link goes to by SMS."""
     phone = phone.strip().replace(" ", "")
     if not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
-        raise InvalidRequest("phone: an international number such as +447700900123")
+        raise InvalidRequest.about("phone", "an international number such as +447700900123")
     therapy = session.get(TherapySession, session_id)
     assert therapy is not None  # noqa: S101 - callers checked scope
     sealed = vault.seal(keys, _client(session, therapy), phone, phone_binding(session_id))

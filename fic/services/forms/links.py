@@ -72,9 +72,10 @@ def record_session(
     try:
         clinician = repository.staff_by_email(session, clinician_email, clinic.id)
     except NotFound:
-        raise InvalidRequest("clinician: no clinician with that email in this clinic") from None
+        raise InvalidRequest.about(
+            "clinician", "no clinician with that email in this clinic") from None
     if clinician.role != "clinician":
-        raise InvalidRequest("clinician: that staff member is not a clinician")
+        raise InvalidRequest.about("clinician", "that staff member is not a clinician")
     client = repository.client_by_ref(session, clinic.id, client_ref)
     if client is None:
         client = Client(

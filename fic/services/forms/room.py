@@ -71,5 +71,5 @@ def open_for_api(db: Database, settings: Settings, clinic_id: uuid.UUID, session
     with db.session() as session:
         access.api_session(session, clinic_id, session_id)
         if links.answered(session, session_id):
-            raise InvalidRequest("session: the form has been answered already")
+            raise InvalidRequest.about("session", "the form has been answered already")
         return open_in_room(session, settings, session_id, now, minutes)

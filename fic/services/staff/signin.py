@@ -56,11 +56,11 @@ def ip_hash(ip: str | None) -> str:
 
 def check_password_rules(password: str, email: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidRequest(f"password: use at least {MIN_PASSWORD} characters")
+        raise InvalidRequest.about("password", f"use at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
-        raise InvalidRequest(f"password: use at most {MAX_PASSWORD} characters")
+        raise InvalidRequest.about("password", f"use at most {MAX_PASSWORD} characters")
     if password.strip().lower() == email.strip().lower():
-        raise InvalidRequest("password: the password must not be your email address")
+        raise InvalidRequest.about("password", "the password must not be your email address")
 
 
 def set_password(session: Session, staff: Staff, password: str, now: datetime) -> None:
