@@ -55,7 +55,7 @@ def delivery_show(clinic_name: str) -> None:
     try:
         with services().db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
-            policy = delivery_settings.policy_for(session, clinic.id)
+            policy = delivery_settings.delivery_policy(session, clinic.id)
     except FicError as error:
         _fail(error)
     values = {name: getattr(policy, name) for name in delivery_settings.FIELDS}

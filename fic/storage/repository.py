@@ -24,7 +24,7 @@ from fic.storage.models import (
 
 
 @dataclass(frozen=True)
-class Course:
+class SessionHistory:
     """A client's sessions in order, each with its response if one came back."""
 
     client: Client
@@ -64,7 +64,7 @@ def live_link(session: Session, token_hash: str, now: datetime) -> FeedbackLink 
     )
 
 
-def course(session: Session, client_id: uuid.UUID) -> Course:
+def course(session: Session, client_id: uuid.UUID) -> SessionHistory:
     client = session.get(Client, client_id)
     if client is None:
         raise NotFound("no such client")
@@ -75,7 +75,7 @@ def course(session: Session, client_id: uuid.UUID) -> Course:
         .where(TherapySession.client_id == client_id)
         .order_by(TherapySession.held_at, TherapySession.created_at)
     ).all()
-    return Course(client=client, sessions=[(row[0], row[1]) for row in rows])
+    return SessionHistory(client=client, sessions=[(row[0], row[1]) for row in rows])
 
 
 def session_index(

@@ -24,7 +24,7 @@ from fic.domain.ruptures import Policy, Visit, assess_course
 from fic.errors import InvalidRequest
 
 SCORES = ("safety", "heard", "goals", "approach")
-WELLBEING = ("wb_personal", "wb_relationships", "wb_social", "wb_overall")
+WELLBEING_COLUMNS = ("wb_personal", "wb_relationships", "wb_social", "wb_overall")
 REQUIRED = ("client_ref", "session_number", "session_date", *SCORES, "tension", "talked_through")
 TENSION = {"none": "none", "no": "none", "little": "little", "a little": "little",
            "some": "some", "lot": "lot", "a lot": "lot"}  # fmt: skip
@@ -146,7 +146,7 @@ def run_backtest(
 
 
 def _check_header(header: list[str]) -> list[Problem]:
-    known = set(REQUIRED) | set(WELLBEING)
+    known = set(REQUIRED) | set(WELLBEING_COLUMNS)
     problems = [Problem(1, name, "is missing") for name in REQUIRED if name not in header]
     problems += [Problem(1, name or "(empty)", "is not a known column") for name in header
                  if name not in known]  # fmt: skip
@@ -175,12 +175,12 @@ def _visit(
     talked = YES_NO.get(cells["talked_through"].lower()) if cells["talked_through"] else None
     if cells["talked_through"] and talked is None:
         problems.append(Problem(line, "talked_through", "is not yes or no"))
-    given = [name for name in WELLBEING if cells.get(name)]
+    given = [name for name in WELLBEING_COLUMNS if cells.get(name)]
     wb: dict[str, int] = {}
-    if given and len(given) != len(WELLBEING):
+    if given and len(given) != len(WELLBEING_COLUMNS):
         problems.append(Problem(line, None, "wellbeing columns must be all filled or all empty"))
     elif given:
-        wb = _scores(line, cells, WELLBEING, problems)
+        wb = _scores(line, cells, WELLBEING_COLUMNS, problems)
     if problems:
         return None, problems
     answers = {name: scores[name] for name in SCORES}

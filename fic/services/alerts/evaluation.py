@@ -28,7 +28,7 @@ from fic.crypto import KeyRing
 from fic.domain import ruptures
 from fic.domain.instruments import Instrument
 from fic.domain.ruptures import Policy, Signal, Tracker, Visit
-from fic.instruments import load
+from fic.instruments import ALLIANCE, WELLBEING, load
 from fic.services.clinic.policies import policy_for
 from fic.services.core import outbox, vault
 from fic.settings import Settings
@@ -37,7 +37,6 @@ from fic.storage.db import Database
 from fic.storage.models import Alert, Client, CourseState, Episode, Response, TherapySession
 
 NOTIFY = jobs.NOTIFY_ALERT
-ALLIANCE, WELLBEING = "alliance", "wellbeing"
 
 
 def evaluate_response(

@@ -22,7 +22,7 @@ from fic.crypto import KeyRing
 from fic.delivery.email import Email, Mailer
 from fic.services.alerts import ack_links
 from fic.services.alerts import alert_wording as wording
-from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
+from fic.services.clinic.delivery_settings import DeliveryPolicy, delivery_policy
 from fic.services.core import channels
 from fic.services.delivery import ledger
 from fic.settings import Settings
@@ -138,7 +138,7 @@ def _message(
 ) -> tuple[DeliveryPolicy, Message]:
     client = session.get(Client, alert.client_id)
     assert client is not None  # noqa: S101 - foreign key
-    policy = policy_for(session, client.clinic_id)
+    policy = delivery_policy(session, client.clinic_id)
     return policy, Message(kind, alert.id, client.clinic_id, alert.level, alert.created_at, stage,
                            policy.language, policy.timezone)
 

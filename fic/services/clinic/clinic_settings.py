@@ -59,7 +59,7 @@ def page_values(session: Session, clinic_id: uuid.UUID) -> dict[str, object]:
     """Every setting the admin's clinic page shows, as the form's fields hold them."""
     clinic = session.get(Clinic, clinic_id)
     assert clinic is not None  # noqa: S101 - the admin's own clinic
-    policy = delivery_settings.policy_for(session, clinic_id)
+    policy = delivery_settings.delivery_policy(session, clinic_id)
     form = next(
         (k for k, v in FORMS.items() if v == clinic.instruments), "alliance"
     )

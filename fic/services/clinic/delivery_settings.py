@@ -103,7 +103,7 @@ FIELDS = tuple(
 )
 
 
-def policy_for(session: Session, clinic_id: uuid.UUID) -> DeliveryPolicy:
+def delivery_policy(session: Session, clinic_id: uuid.UUID) -> DeliveryPolicy:
     clinic = session.get(Clinic, clinic_id)
     if clinic is None:
         raise NotFound("no such clinic")
@@ -123,7 +123,7 @@ def update(session: Session, clinic_id: uuid.UUID, **changes: object) -> Deliver
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise InvalidRequest(f"unknown delivery setting: {', '.join(sorted(unknown))}")
-    current = policy_for(session, clinic_id)
+    current = delivery_policy(session, clinic_id)
     for name, value in changes.items():
         _check(name, value)
     quiet = [changes.get(name, getattr(current, name)) for name in ("quiet_start", "quiet_end")]
@@ -139,7 +139,7 @@ def update(session: Session, clinic_id: uuid.UUID, **changes: object) -> Deliver
         setattr(row, name, value)
     row.updated_at = utcnow()
     session.flush()
-    return policy_for(session, clinic_id)
+    return delivery_policy(session, clinic_id)
 
 
 def _check(name: str, value: object) -> None:
@@ -195,7 +195,7 @@ def _zone(name: str) -> ZoneInfo:
 
 def show(db: Database, clinic_id: uuid.UUID) -> DeliveryPolicy:
     with db.session() as session:
-        return policy_for(session, clinic_id)
+        return delivery_policy(session, clinic_id)
 
 
 def change(db: Database, clinic_id: uuid.UUID, **changes: object) -> DeliveryPolicy:

@@ -8,11 +8,9 @@ WeasyPrint draws an <img> faster than inline SVG.
 
 from __future__ import annotations
 
-from fic.instruments import load
+from fic.instruments import ALLIANCE, WELLBEING, load
 from fic.reports import charts
 from fic.services.course.model import CourseModel
-
-ALLIANCE, WELLBEING = "alliance", "wellbeing"
 
 
 def alliance_chart(course: CourseModel) -> str | None:

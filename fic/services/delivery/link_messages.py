@@ -21,7 +21,7 @@ from fic.crypto import KeyRing, sha256_hex
 from fic.delivery.email import Mailer
 from fic.delivery.sms import SmsSender
 from fic.errors import InvalidRequest
-from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
+from fic.services.clinic.delivery_settings import DeliveryPolicy, delivery_policy
 from fic.services.core import access, channels, outbox, vault
 from fic.services.core.outbox import Publisher
 from fic.services.delivery import ledger
@@ -64,7 +64,7 @@ def deliver_link(
         if (therapy is None or not _has_contact(session, senders, therapy, channel)
                 or links.answered(session, session_id)):
             return ledger.DONE
-        policy = policy_for(session, _client(session, therapy).clinic_id)
+        policy = delivery_policy(session, _client(session, therapy).clinic_id)
     spec = ledger.Spec(f"link:{session_id}:{channel}", f"link_{channel}", channel, session_id,
                        policy.clinic_id)
     if policy.is_quiet(now):
@@ -128,7 +128,7 @@ def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, chan
     if therapy is None or links.answered(session, session_id):
         return None
     client = _client(session, therapy)
-    policy = policy_for(session, client.clinic_id)
+    policy = delivery_policy(session, client.clinic_id)
     # An earlier attempt that never reached the provider leaves a token nobody holds.
     session.execute(
         update(FeedbackLink)

@@ -97,7 +97,7 @@ def record_session(
         outbox_ids = (outbox.add(session, DELIVER_LINK, therapy.id),)
     session.add(therapy)
     session.flush()  # the link row refers to the session (no ORM relationship orders them)
-    hours = delivery_settings.policy_for(session, clinic.id).link_lifetime_hours
+    hours = delivery_settings.delivery_policy(session, clinic.id).link_lifetime_hours
     link = issue_link(session, settings, therapy.id, "api", timedelta(hours=hours))
     return NewSession(link, outbox_ids)
 

@@ -18,7 +18,7 @@ from fic.crypto import KeyRing, binding
 from fic.domain.rules import risk_language
 from fic.errors import FicError
 from fic.services.clinic import policies
-from fic.services.clinic.delivery_settings import policy_for
+from fic.services.clinic.delivery_settings import delivery_policy
 from fic.settings import Settings
 from fic.storage.db import Database
 from fic.storage.models import Client, Response, TherapySession
@@ -51,7 +51,7 @@ def crisis_text(db: Database, keys: KeyRing, note: str, languages: list[str]) ->
     if not data.get("h"):
         return None
     with db.session() as session:
-        own = policy_for(session, clinic_id).crisis_text_for(languages)
+        own = delivery_policy(session, clinic_id).crisis_text_for(languages)
     return own or _(
         "If you are thinking about harming yourself or feel unsafe right now, please call your "
         "local emergency number or go to the nearest emergency department. You can also "
