@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fic.cli import cli
 from fic.services.clinic.policies import install_policy_text
 from fic.storage import repository
-from fic.storage.models import Alert, Episode, utcnow
+from fic.storage.models import Alert, Episode, TherapySession, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 from tests.staff_flows import make_account, signed_in_client
 
@@ -71,8 +71,7 @@ def test_the_page_and_the_pdf_show_the_stored_episode_after_the_policy_changed(
     pdf = _pdf_text(sqlite_app, clinic, tmp_path / "progress.pdf", monkeypatch,
                     "--client", "P-1")
     assert "Episode 1, from session 4: open: not repaired yet." in page
-    opened = (utcnow() - timedelta(days=7)).date().isoformat()
-    assert f"Episode 1 opened {opened} open" in pdf
+    assert f"Episode 1 opened {_held(sqlite_app, stored.opened_session_id)} open" in pdf
     assert "Episode 2" not in page and "Episode 2" not in pdf
 
 
@@ -91,6 +90,12 @@ def test_a_client_with_an_open_urgent_alert_is_one_needing_attention(
     attention, rest = text.split("The rest of the caseload")
     assert "U-1" in attention and "urgent: safety words" in attention
     assert "Q-1" in rest and "Q-1" not in attention
+
+
+def _held(app, session_id: uuid.UUID) -> str:
+    """The day a session was held, as the report prints it (the clinic's zone is UTC)."""
+    with app.extensions["fic"].db.session() as session:
+        return session.get(TherapySession, session_id).held_at.date().isoformat()
 
 
 def _clinic_id(app, clinic) -> uuid.UUID:
