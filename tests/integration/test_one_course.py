@@ -3,6 +3,7 @@ after the clinic's policy changed, and the same clients needing attention."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import uuid
 from datetime import timedelta
@@ -22,13 +23,14 @@ from tests.staff_flows import make_account, signed_in_client
 QUIETER = '{"disabled_rules": ["R2", "R3", "R4"]}'
 
 
-def _course(app, clinic, ref: str, scores: list[float], comment: str = "") -> uuid.UUID:
+def _course(app, clinic, ref: str, scores: list[float | None], comment: str = "") -> uuid.UUID:
     api = app.test_client()
     for week, score in enumerate(scores):
         held = utcnow() - timedelta(days=7 * (len(scores) - week))
         url = new_session(api, clinic, ref, held)["feedback_url"]
         last = week == len(scores) - 1
-        submit_form(app.test_client(), url, answers(score, comment=comment if last else ""))
+        if score is not None:
+            submit_form(app.test_client(), url, answers(score, comment=comment if last else ""))
     with app.extensions["fic"].db.session() as session:
         return repository.client_by_ref(session, repository.clinic_named(
             session, clinic.name).id, ref).id
@@ -101,3 +103,16 @@ def _held(app, session_id: uuid.UUID) -> str:
 def _clinic_id(app, clinic) -> uuid.UUID:
     with app.extensions["fic"].db.session() as session:
         return repository.clinic_named(session, clinic.name).id
+
+
+def test_a_client_who_answered_no_form_yet_is_drawn_on_empty_axes_without_a_fetch(
+    sqlite_app, tmp_path, monkeypatch, caplog
+):
+    clinic = set_up_clinic(sqlite_app)
+    _course(sqlite_app, clinic, "N-1", [None, None])
+    today = utcnow().date()
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        text = _pdf_text(sqlite_app, clinic, tmp_path / "summary.pdf", monkeypatch,
+                         "--from", str(today - timedelta(days=30)), "--to", str(today))
+    assert "N-1" in text
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []

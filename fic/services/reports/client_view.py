@@ -118,7 +118,7 @@ def client_view(
     _outcome(view, course, settings, client)
     in_period = {row.number for row in course.rows if row.held_at >= start}
     view.episodes = _episodes(course, dates, in_period, view)
-    view.alliance_chart = charts.alliance_chart(course) or ""
+    view.alliance_chart = charts.alliance_chart(course, empty=True) or ""
     view.wellbeing_chart = charts.wellbeing_chart(course) or ""
     view.goals = [{**g, "name": str(g["slot"]), "ratings": " → ".join(
         _points(v) for _, v in g["points"] if v is not None) or "–"}  # type: ignore[attr-defined]
