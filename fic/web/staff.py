@@ -16,7 +16,6 @@ from fic import jobs
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.alerts import acknowledgements, labels
-from fic.services.core import access, audit
 from fic.services.core.access import Actor
 from fic.services.course import pages
 from fic.services.reports import lifecycle as report_service
@@ -167,14 +166,10 @@ def report(actor: Actor, report_id: uuid.UUID):
     """Download a stored report: its owner only; the file stays passphrase-encrypted."""
     svc = services()
     try:
-        with svc.db.session() as session:
-            found = access.report(session, actor, report_id)
-            pdf, file_name = report_service.content(svc.keys, found), found.file_name
+        pdf, file_name = report_service.download(svc.db, svc.keys, actor, report_id, now())
     except NotFound:
         deny(actor, "report", report_id)
         raise
-    audit.write(svc.db, "report_downloaded", actor_id=actor.staff_id,
-                clinic_id=actor.clinic_id, object_type="report", object_id=report_id, at=now())
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
