@@ -84,7 +84,7 @@ def record_session(
         session.add(client)
     if language is not None:
         if language not in i18n.LANGUAGES:
-            raise InvalidRequest(f"language: one of {', '.join(i18n.LANGUAGES)}")
+            raise InvalidRequest.about("language", f"one of {', '.join(i18n.LANGUAGES)}")
         client.language = language
     therapy = TherapySession(
         id=uuid.uuid4(), client_id=client.id, clinician_id=clinician.id, held_at=held_at
