@@ -202,6 +202,7 @@ def _store_episodes(
             session.add(row)
         row.state = episode.state
         row.rules = list(episode.rules)
+        row.reason = episode.reason
         row.closed_session_id = sessions.get(episode.closed_at or 0)
         row.escalated_session_id = sessions.get(episode.escalated_at or 0)
 
@@ -228,6 +229,7 @@ def _record(
             rule=signal.rule,
             level=signal.level,
             episode=signal.episode,
+            reason=signal.reason,
         )
         try:
             with session.begin_nested():
