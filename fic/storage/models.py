@@ -198,6 +198,8 @@ class Alert(Base):
     rule: Mapped[str] = mapped_column(String(16))
     level: Mapped[str] = mapped_column(String(16))
     episode: Mapped[int | None] = mapped_column(Integer)
+    # why, in plain words with the scores (health data: shown to staff, never sent)
+    reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -219,6 +221,7 @@ class Episode(Base):
     escalated_session_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("therapy_session.id"))
     rules: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it opened (see Alert.reason)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -58,6 +58,7 @@ class Alert:
     session_number: int
     rule: str
     level: str
+    reason: str | None = None  # why, in words and numbers (every rupture has one)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class EpisodeRow:
     opened_at: int
     closed_at: int | None
     rules: tuple[str, ...]
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,9 @@ def run_backtest(
     episodes: list[EpisodeRow] = []
     for ref in sorted(visits):
         course = assess_course(visits[ref], alliance, policy, wellbeing)
-        alerts += [Alert(ref, s.number, s.rule, s.level) for s in course.alerts]
+        alerts += [Alert(ref, s.number, s.rule, s.level, s.reason) for s in course.alerts]
         episodes += [
-            EpisodeRow(ref, e.number, e.state, e.opened_at, e.closed_at, e.rules)
+            EpisodeRow(ref, e.number, e.state, e.opened_at, e.closed_at, e.rules, e.reason)
             for e in course.episodes
         ]
     sessions = sum(len(rows) for rows in visits.values())

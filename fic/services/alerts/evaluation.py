@@ -201,6 +201,7 @@ def _store_episodes(
             session.add(row)
         row.state = episode.state
         row.rules = list(episode.rules)
+        row.reason = episode.reason
         row.closed_session_id = sessions.get(episode.closed_at or 0)
         row.escalated_session_id = sessions.get(episode.escalated_at or 0)
 
@@ -227,6 +228,7 @@ def _record(
             rule=signal.rule,
             level=signal.level,
             episode=signal.episode,
+            reason=signal.reason,
         )
         try:
             with session.begin_nested():

@@ -153,6 +153,7 @@ def stored_episodes(
             "state_text": EPISODE_TEXT.get(state, state),
             "rules": "; ".join(RULE_SHORT.get(r, r) for r in (e.rules or [])),
             "rule_ids": list(e.rules or []),
+            "reason": e.reason,  # why it opened, in words and numbers
         })
     return episodes
 

@@ -173,7 +173,7 @@ def _episodes(
             "opened": dates[opened],
             "closed": dates.get(int(str(episode["closed"] or 0)), ""),
             "in_period": opened in in_period or episode["state"] in ("open", "escalated"),
-            "ack": ack,
+            "ack": ack, "reason": episode.get("reason") or "",
         })  # fmt: skip
     return episodes
 
