@@ -9,6 +9,7 @@ import time_machine
 
 from fic import clock
 from fic.delivery.webhooks import sign
+from fic.services.core import audit
 from fic.services.integration import inbound
 from fic.storage import repository
 from fic.storage.models import utcnow
@@ -43,6 +44,9 @@ def test_a_signed_push_records_the_session_and_emails_the_link(sqlite_app, mail)
     [message] = mail.wait_for(1)
     assert message["To"] == "w.one@example.org"
     assert "/f/" in message.get_body(preferencelist=("plain",)).get_content()
+    with sqlite_app.extensions["fic"].db.session() as session:
+        audited = audit.events(session, clinic_id, action="inbound_session")
+        assert [e.object_id for e in audited] == [response.get_json()["id"]]
 
 
 def test_a_replayed_event_is_refused_and_sends_nothing_again(sqlite_app, mail):

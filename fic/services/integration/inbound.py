@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from fic.crypto import KeyRing, binding
 from fic.delivery.webhooks import SIGNATURE_HEADER, verify
 from fic.errors import FicError, InvalidRequest
-from fic.services.core import outbox
+from fic.services.core import audit, outbox
 from fic.services.delivery import link_messages
 from fic.services.forms import links
 from fic.settings import Settings
@@ -78,6 +78,8 @@ def accept(session: Session, settings: Settings, keys: KeyRing, clinic_id: uuid.
     made = links.record_session(session, settings, keys, clinic, client_ref, clinician,
                                 held_at, email)
     _record_event(session, clinic_id, event_id, made.link.session_id)
+    audit.record(session, "inbound_session", clinic_id=clinic_id, object_type="session",
+                 object_id=made.link.session_id)
     jobs, channels = list(made.outbox_ids), ["email"] if email else []
     if phone:
         link_messages.add_phone(session, keys, made.link.session_id, phone)
