@@ -120,7 +120,9 @@ def _deidentify(row: dict[str, str], client_id: uuid.UUID, salt: bytes,
         weeks = int(row["session_number"]) - 1
         row["session_date"] = (NUMBERED_FROM + timedelta(weeks=weeks)).isoformat()
     else:
-        shift = int.from_bytes(digest[6:10], "big") % (2 * MAX_SHIFT_DAYS + 1) - MAX_SHIFT_DAYS
+        # 1 to MAX_SHIFT_DAYS days, earlier or later: never the true date.
+        magnitude = 1 + int.from_bytes(digest[6:10], "big") % MAX_SHIFT_DAYS
+        shift = magnitude if digest[10] & 1 else -magnitude
         held = date.fromisoformat(row["session_date"])
         row["session_date"] = (held + timedelta(days=shift)).isoformat()
     return row
