@@ -10,7 +10,19 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from fic import create_app
-from fic.cli import backtest, clinic, delivery, demo, embedded, keys, policy, reports, staff
+from fic.cli import (
+    backtest,
+    clients,
+    clinic,
+    delivery,
+    demo,
+    embedded,
+    export,
+    keys,
+    policy,
+    reports,
+    staff,
+)
 
 
 def _app(*_args: object) -> Flask:
@@ -28,6 +40,7 @@ def main() -> None:
     cli(prog_name="fic")
 
 
-for _module in (clinic, staff, delivery, reports, keys, backtest, policy, demo, embedded):
+for _module in (clinic, staff, delivery, reports, keys, backtest, policy, demo, embedded,
+                clients, export):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

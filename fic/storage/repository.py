@@ -32,7 +32,13 @@ class SessionHistory:
 
 
 def clinic_named(session: Session, name: str) -> Clinic:
+    """A clinic by its name or by the id `fic clinic create` printed."""
     clinic = session.scalar(select(Clinic).where(Clinic.name == name))
+    if clinic is None:
+        try:
+            clinic = session.get(Clinic, uuid.UUID(name.strip()))
+        except ValueError:
+            clinic = None
     if clinic is None:
         raise NotFound(f"no clinic called {name!r}")
     return clinic

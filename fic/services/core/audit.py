@@ -32,6 +32,9 @@ ACTIONS = (
     "report_downloaded", "export", "settings_changed", "staff_disabled", "staff_enabled",
     "api_key_created", "api_key_revoked", "audit_viewed", "access_denied",
     "client_erased", "keys_rotated", "link_sent", "goal_named", "goal_reworded", "goal_retired",
+    "api_call", "client_created", "client_reassigned", "client_discharged",
+    "webhook_added", "webhook_removed", "webhook_rotated", "responses_imported",
+    "inbound_session",
 )
 
 

@@ -82,6 +82,8 @@ def record_session(
             id=uuid.uuid4(), clinic_id=clinic.id, client_ref=client_ref, clinician_id=clinician.id
         )
         session.add(client)
+    elif client.discharged_at is not None:
+        raise InvalidRequest.about("client", "discharged; no new sessions or links")
     if language is not None:
         if language not in i18n.LANGUAGES:
             raise InvalidRequest.about("language", f"one of {', '.join(i18n.LANGUAGES)}")
