@@ -152,4 +152,5 @@ for _command in (client_create, client_reassign, client_discharge):
     client_group.add_command(_command)
 for _command in (webhook_list, webhook_remove, webhook_rotate):
     webhook_group.add_command(_command)
-COMMANDS = (inbound_group,)
+# `fic client` and `fic webhook` load this module, so it lists their groups as well.
+COMMANDS = (inbound_group, client_group, webhook_group)
