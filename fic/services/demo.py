@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -13,7 +12,6 @@ from fic.services.clinic import clinics
 from fic.services.core import outbox
 from fic.services.core.outbox import Publisher
 from fic.services.forms import links, responses
-from fic.services.forms.links import FormSpec
 from fic.services.staff import staff_tokens
 from fic.settings import Settings
 from fic.storage import repository
@@ -140,10 +138,5 @@ def _histories(db: Database, keys: KeyRing, settings: Settings, publish: Publish
                 values["talked_through"] = 0
             token = made.link.url.rsplit("/", 1)[1]
             answer = Answers(values, DEMO_COMMENTS.get((ref, week)))
-            answered = responses.submit(db, keys, token, _given(answer))
+            answered = responses.submit(db, keys, token, responses.given(answer))
             outbox.flush(db, publish, answered.outbox_ids)
-
-
-def _given(answers: Answers) -> Callable[[FormSpec], Answers]:
-    """The demo's answers, whatever the form (the demo clinic's form is FORM)."""
-    return lambda _form: answers

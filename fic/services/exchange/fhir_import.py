@@ -122,7 +122,9 @@ def import_forms(db: Database, settings: Settings, keys: KeyRing, clinic_id: uui
             skipped += 1
             continue
         answers = parse_answers([load(name) for name in form.instruments], form.fields)
-        jobs += responses.submit(db, keys, token, form.instruments, answers).outbox_ids
+        submitted = responses.submit(db, keys, token, responses.given(answers),
+                                     form.instruments)
+        jobs += submitted.outbox_ids
         created += 1
     audit.write(db, "responses_imported", actor_id=actor_id, clinic_id=clinic_id,
                 object_type="clinic", object_id=clinic_id, outcome=f"{created} new")
