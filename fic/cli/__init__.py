@@ -24,7 +24,7 @@ COMMANDS = {
     "alert": ("delivery", "Alerts: acknowledge and record the repair."),
     "delivery": ("delivery", "A clinic's delivery settings: links, reminders, quiet hours, "
                              "routing, crisis text."),
-    "webhook": ("clients", "Signed webhooks for a clinic's EHR or chat tool."),
+    "webhook": ("delivery", "Signed webhooks for a clinic's EHR or chat tool."),
     "inbound": ("clients", 'The signed "session ended" webhook an EHR pushes to.'),
     "export": ("export", "Export a clinic's answered forms (every export is audited)."),
     "import": ("export", "Import forms answered elsewhere."),
@@ -35,7 +35,7 @@ COMMANDS = {
     "reports": ("reports", "Reports in bulk."),
     "policy": ("policy", "The clinic's alert policy."),
     "keys": ("keys", "The key ring (FIC_DATA_KEYS)."),
-    "client": ("clients", "Clients."),
+    "client": ("keys", "Clients."),
     "backtest": ("backtest", "Run FILE (one row per past alliance form) through the rupture "
                              "rules."),
     "demo": ("demo", "Create a demo clinic with realistic histories, print a working link, "
@@ -44,6 +44,8 @@ COMMANDS = {
     "mail": ("embedded", "The emails and SMS fic wrote to files (embedded mode without a mail "
                          "server)."),
 }
+# group -> modules of fic.cli that add subcommands to it (loaded with the group)
+EXTENDED = {"client": ("clients",), "webhook": ("clients",)}
 
 
 def _app(*_args: object) -> Flask:
@@ -63,6 +65,8 @@ class _Group(FlaskGroup):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in COMMANDS:
             module = importlib.import_module(f"fic.cli.{COMMANDS[name][0]}")
+            for extension in EXTENDED.get(name, ()):
+                importlib.import_module(f"fic.cli.{extension}")
             for command in module.COMMANDS:
                 self.add_command(command)
         return super().get_command(ctx, name)

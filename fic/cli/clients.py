@@ -152,5 +152,4 @@ for _command in (client_create, client_reassign, client_discharge):
     client_group.add_command(_command)
 for _command in (webhook_list, webhook_remove, webhook_rotate):
     webhook_group.add_command(_command)
-# `fic client` and `fic webhook` load this module, so it lists their groups as well.
-COMMANDS = (inbound_group, client_group, webhook_group)
+COMMANDS = (inbound_group,)  # fic.cli.EXTENDED loads this module with `client`, `webhook`
