@@ -87,6 +87,19 @@ def test_an_all_ten_streak_ending_at_39_is_not_a_rupture():
     assert ruptures(course(40, 40, 40, 40, 40, 40, 33)) == [(7, "R3")]
 
 
+def test_a_client_mostly_at_the_ceiling_is_judged_from_their_all_ten_forms_too():
+    # 40, 40, 37, 40, 40, 38: usual level = trimmed mean of 38, 40, 40, 40 = 39.5 (an
+    # all-ten form says "at least 40"; without them the usual level would be 37.5 and
+    # 33 only 4.5 down). Median 40, below it 37 and 38: s² = (9 + 4)/2, d = 2; s̃ =
+    # √((6·0.64 + 13)/8) = 1.451; scale 1.451·√1.2 = 1.590; (33 − 39.5)/1.590 = −4.09
+    # on t(8): P = 0.0017, under 3·Φ(−3) = 0.004 since 33 is also below the cutoff
+    prediction = points((40, 40, 37, 40, 40, 38))
+    assert prediction.centre * 40 == pytest.approx(39.5, abs=1e-6)
+    assert prediction.scale * 40 == pytest.approx(1.590, abs=1e-3)
+    assert prediction.tail(33 / 40) == pytest.approx(0.0017, abs=2e-4)
+    assert ruptures(course(40, 40, 37, 40, 40, 38, 33)) == [(7, "R3")]
+
+
 def test_a_drop_under_three_points_is_never_a_rupture_however_quiet_the_client():
     assert ruptures(course(38, 38, 38, 38, 38, 38, 35.1), Policy(cutoff=20)) == []
 
