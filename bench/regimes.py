@@ -12,7 +12,8 @@ total by `size` points from the onset session on, in one of these shapes:
 - erosion: a sixth more every session until the full size after six sessions;
 - tension: "some" tension not talked through, the scores unchanged.
 `size` is max(points, sds × the client's own noise SD), so "5 points and 2.5 SDs" means
-a dip of at least 5 points and at least 2.5 personal SDs, exactly at that edge. A form
+a dip of at least 5 points and at least 2.5 personal SDs, exactly at that edge (`above`
+draws it up to that share larger instead, as a benchmark of dips "at least" so big). A form
 with an injected drop is never an all-ten form and is never missed.
 """
 
@@ -41,6 +42,7 @@ class Regime:
     onset: tuple[int, int] = (4, 9)
     one_item: bool = False  # the drop falls on one item instead of all four
     window: int = 2  # sessions from onset within which a catch counts (erosion: the rest)
+    above: float = 0.0  # the drop is drawn up to this share above the edge (0: at it)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ def simulate(rng: random.Random, regime: Regime) -> Course:
     warmup = rng.uniform(0.0, regime.warmup)
     onset = rng.randint(*regime.onset)
     size = max(regime.points, regime.sds * sd)
+    if regime.above:
+        size *= 1 + rng.uniform(0.0, regime.above)
     weak_item = rng.randrange(len(ITEMS))
     visits = []
     for number in range(1, regime.sessions + 1):
@@ -131,6 +135,7 @@ CHANGE = (
     Regime("dip 3 SD, any size", "dip", points=0.0, sds=3.0),
     Regime("dip 2 SD, any size", "dip", points=0.0, sds=2.0),
     Regime("dip 5pt/2.5SD, like outside", "dip", noise=(0.4, 2.2)),
+    Regime("dip 1-1.5x 5pt/2.5SD, like outside", "dip", noise=(0.4, 2.2), above=0.5),
     Regime("lasting 5pt/2.5SD, quiet", "lasting", noise=QUIET),
     Regime("lasting 5pt/2.5SD, moderate", "lasting", noise=MODERATE),
     Regime("lasting 5pt/2.5SD, noisy", "lasting", noise=NOISY),

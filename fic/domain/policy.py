@@ -26,7 +26,8 @@ CALIBRATION = (
     "simulation, not clinic data: pooled_sd, prior_df and rupture_z were chosen on "
     "bench/false_alarms.py so that ceiling-skewed no-change 12-session courses (per-client "
     "noise SD 0.4-2.2 of 40 points, all-ten forms, warm-up rise, missed forms) raise a "
-    "rupture in under 10%; noisier clinics should run fic policy calibrate"
+    "rupture in under 10% (about 8%; clients of SD 1-2 about 9%); rupture_z 3.1 since the "
+    "usual level counts all-ten forms; noisier clinics should run fic policy calibrate"
 )
 
 
@@ -41,12 +42,13 @@ class Policy:
     rci_z: float = 1.96
     reliable_drop_level: str = "watch"
     # R3 personal baseline (fic.domain.predictive): today's total against this client's
-    # predictive distribution; centre = median of the last baseline_min..max valid
-    # sessions, spread = the client's SD over the last spread_window sessions shrunk
-    # toward pooled_sd (0–1 scale: 0.02 = 0.8 of 40 points, fitted on simulation; None =
-    # the instrument's SD · √(1 − r), 1.94 of 40 points for the alliance check) with a
+    # predictive distribution; centre = median or trimmed mean of the last
+    # baseline_min..max valid sessions (all-ten forms included), spread = the client's SD
+    # over the last spread_window sessions shrunk toward pooled_sd (0–1 scale: 0.02 =
+    # 0.8 of 40 points, fitted on simulation; None = the instrument's SD · √(1 − r), 1.94
+    # of 40 points for the alliance check) with a
     # prior worth prior_df sessions, Student-t. rupture_z / watch_z are normal-equivalent
-    # z of the lower tail (3.0 ≈ 1 session in 740).
+    # z of the lower tail (3.1 ≈ 1 session in 1030).
     # The drop must be at least min_drop (0–1 scale; 0.075 = 3 of 40 points). Evidence
     # that compounds multiplies the allowed tail: today below the cutoff while the usual
     # level is not (cutoff_boost), most of the drop in one item below item concern
@@ -58,7 +60,7 @@ class Policy:
     spread_window: int = 10
     pooled_sd: float | None = 0.02
     prior_df: float = 6.0
-    rupture_z: float = 3.0
+    rupture_z: float = 3.1
     watch_z: float = 2.0
     min_drop: float = 0.075
     cutoff_boost: float = 3.0

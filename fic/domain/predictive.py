@@ -2,8 +2,11 @@
 
 Scores are on the 0–1 scale (1 = best). From the valid sessions before the one judged:
 - centre: the client's usual level over the last few sessions (a mean, median or trimmed
-  mean, see `_level`); forms at the ceiling count only when there are too few others,
-  since an all-ten form says the client is high, not how high;
+  mean, see `_level`) of every recent form, those at the ceiling included: an all-ten
+  form says the client is at least that high, which a median or a trimmed mean (that
+  drops the highest) uses rightly. Leaving them out pulled a near-ceiling client's
+  centre down, so that a 5-point dip showed as a 3-point drop (bench/rupture_attribution.py
+  found it the commonest reason a dip was missed);
 - spread: the client's own lower semi-deviation, s² = mean of (median − x)² over the
   recent sessions below their median, d = how many (half of those tied at the median,
   below the ceiling, count as zero gaps: a client who gives 38 every time is quiet).
@@ -60,9 +63,7 @@ def predict(
     values: Sequence[float], window: int, spread_window: int, pooled_sd: float, prior_df: float
 ) -> Prediction:
     """The prediction for the next session from the valid sessions `values`, in order."""
-    recent = values[-window:]
-    below = [v for v in recent if v < CEILING]
-    centre_values = below if len(below) >= 2 else list(recent)
+    centre_values = list(values[-window:])
     centre, kappa = _level(centre_values)
     spread = values[-spread_window:]
     middle = _median(spread)
