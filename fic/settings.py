@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # "smtp", "files" (write .eml files under <instance>/mail/), or "auto": files in
     # embedded mode when no SMTP host is configured, SMTP otherwise.
     mail_transport: Literal["auto", "smtp", "files"] = "auto"
+    # Signed audit checkpoints, outside the database (default: instance/audit-checkpoints.jsonl)
+    audit_checkpoint_path: Path | None = None
+    audit_syslog: str | None = None  # also send checkpoints to syslog: "/dev/log" or "host:514"
     link_lifetime_hours: int = 96
     comment_max_chars: int = 2000
     # Delivery, the same for every clinic on one installation; per-clinic choices (quiet
@@ -86,6 +89,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.instance_path / 'fic.db'}"
+
+    @property
+    def audit_checkpoints(self) -> Path:
+        return self.audit_checkpoint_path or self.instance_path / "audit-checkpoints.jsonl"
 
     @property
     def link_lifetime(self) -> timedelta:

@@ -25,7 +25,8 @@ def keys_rotate() -> None:
     done = keys.rotate(svc.db, svc.keys)
     audit.write(svc.db, "keys_rotated", at=clock.now())
     click.echo(f"under key {svc.keys.current}: {done.data_keys} client data keys re-wrapped, "
-               f"{done.secrets} secrets re-sealed; older keys may now leave FIC_DATA_KEYS")
+               f"{done.secrets} secrets re-sealed; keep older keys at the end of FIC_DATA_KEYS "
+               "for `fic audit verify` (older audit rows are keyed by them)")
 
 
 @click.group("client", cls=AppGroup)

@@ -3,9 +3,10 @@
 Rotation: put a new key first in FIC_DATA_KEYS (keep the old one after it), run
 `fic keys rotate`: every client's data key is re-wrapped and every secret sealed directly
 under the key ring (report passphrases, TOTP secrets, webhook secrets, stored reports) is
-re-sealed under the new key. When it reports nothing left under older keys, the old key can
-be removed from the ring. Client text itself is never re-encrypted: it stays under its
-client's data key.
+re-sealed under the new key. Older keys stay at the end of the ring: nothing is encrypted
+under them any more, but audit rows written before the rotation are chained under MAC keys
+derived from them, and `fic audit verify` needs them to check those rows. Client text
+itself is never re-encrypted: it stays under its client's data key.
 
 Erasure: deleting a client's wrapped data key makes every comment, contact and note of that
 client unreadable for good, in the database and in every backup of it.

@@ -16,7 +16,8 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, info: dict[str, object] | None = None) -> None:
+        """`info` is handed to every session (the audit trail finds its keys there)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -27,7 +28,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info or {})
 
     @contextmanager
     def session(self) -> Iterator[Session]:

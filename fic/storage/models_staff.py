@@ -91,8 +91,9 @@ class ClinicStaffSettings(Base):
 class AuditEvent(Base):
     """One line of the audit trail: who, what, which id, when, outcome. Never health data.
 
-    Rows are hash-chained: hash = SHA-256(prev_hash ‖ canonical JSON of the row), and seq
-    runs 1, 2, 3… without gaps, so an edited or deleted row is found by `fic audit verify`.
+    Rows are chained: hash = HMAC-SHA256(key derived from ring key `key_id`, prev_hash ‖
+    canonical JSON of the row), and seq runs 1, 2, 3… without gaps, so an edited or deleted
+    row is found by `fic audit verify` (services/audit_seal.py).
     """
 
     __tablename__ = "audit_event"
@@ -106,6 +107,8 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The key-ring key whose derived MAC key chains this row; None on rows from before.
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditHead(Base):
