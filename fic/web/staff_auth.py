@@ -13,7 +13,7 @@ from fic.delivery.email import Mailer
 from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
 from fic.extensions import services
 from fic.services.core.access import Actor
-from fic.services.staff import second_factor, sign_in_steps, signin, staff_tokens
+from fic.services.staff import passwords, second_factor, sign_in_steps, staff_tokens
 from fic.web.staff_session import SID, begin, client_ip, current_actor, now, signed_in
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
@@ -179,12 +179,12 @@ def _set_password(token: str, purpose: str):
     except InvalidRequest as error:
         message = str(error).partition(": ")[2] or str(error)
         return render_template("staff/set_password.html", heading=heading, email=email,
-                               error=message, minimum=signin.MIN_PASSWORD), 400
+                               error=message, minimum=passwords.MIN_PASSWORD), 400
     if request.method == "POST":
         session.clear()
         return redirect(url_for("staff_auth.sign_in", why="password_set"), code=303)
     return render_template("staff/set_password.html", heading=heading, email=email,
-                           minimum=signin.MIN_PASSWORD)
+                           minimum=passwords.MIN_PASSWORD)
 
 
 @bp.get("/account")

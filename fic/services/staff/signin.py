@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fic.crypto import sha256_hex
-from fic.errors import InvalidRequest
+from fic.services.staff.passwords import MAX_PASSWORD, check_password_rules
 from fic.services.staff.second_factor import totp_required
 from fic.services.staff.sessions import end_all_sessions
 from fic.storage.models import Staff
@@ -30,8 +30,6 @@ LOCK_AFTER = 5  # failures in a row for one email…
 LOCK_FOR = timedelta(minutes=15)  # …lock it for this long after the last of them
 IP_LIMIT = 30  # failures from one address within IP_WINDOW get 429
 IP_WINDOW = timedelta(minutes=15)
-MIN_PASSWORD = 12
-MAX_PASSWORD = 256
 UNUSABLE = "!"  # not an argon2 hash: verification always fails
 
 
@@ -52,15 +50,6 @@ def email_hash(email: str) -> str:
 def ip_hash(ip: str | None) -> str:
     return sha256_hex("ip|" + (ip or "unknown"))
 
-
-
-def check_password_rules(password: str, email: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidRequest(f"password: use at least {MIN_PASSWORD} characters")
-    if len(password) > MAX_PASSWORD:
-        raise InvalidRequest(f"password: use at most {MAX_PASSWORD} characters")
-    if password.strip().lower() == email.strip().lower():
-        raise InvalidRequest("password: the password must not be your email address")
 
 
 def set_password(session: Session, staff: Staff, password: str, now: datetime) -> None:
