@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     # Signed audit checkpoints, outside the database (default: instance/audit-checkpoints.jsonl)
     audit_checkpoint_path: Path | None = None
     audit_syslog: str | None = None  # also send checkpoints to syslog: "/dev/log" or "host:514"
-    link_lifetime_hours: int = 96
+    link_lifetime_hours: int = Field(default=96, gt=0, le=60 * 24)
     comment_max_chars: int = 2000
     # Delivery, the same for every clinic on one installation; per-clinic choices (quiet
     # hours, routing, crisis text) live in the database (fic.services.clinic.delivery_settings).
