@@ -22,12 +22,13 @@ import logging.handlers
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from fic import clock
 from fic.crypto import KeyRing
 from fic.errors import ConfigurationError
 
@@ -67,7 +68,7 @@ class AuditSeal:
 
     def checkpoint(self, seq: int, head_hash: str, now: datetime | None = None) -> None:
         """Append one signed line (and log it); a failure to write is logged, never raised."""
-        at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+        at = (now or clock.now()).isoformat(timespec="seconds")
         body = {"seq": seq, "hash": head_hash, "at": at, "kid": self.kid}
         body["sig"] = self.mac(self.kid, _signed(body))
         line = json.dumps(body, sort_keys=True, separators=(",", ":"))
