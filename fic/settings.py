@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Signed audit checkpoints, outside the database (default: instance/audit-checkpoints.jsonl)
     audit_checkpoint_path: Path | None = None
     audit_syslog: str | None = None  # also send checkpoints to syslog: "/dev/log" or "host:514"
+    # How many reverse proxies stand in front of the web process (0: none; X-Forwarded-*
+    # headers are then ignored). With 1, the proxy's X-Forwarded-For/-Proto are believed.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    api_rate_limit: str = "600 per minute"  # per API key
     link_lifetime_hours: int = Field(default=96, gt=0, le=60 * 24)
     comment_max_chars: int = 2000
     # Delivery, the same for every clinic on one installation; per-clinic choices (quiet
