@@ -95,14 +95,14 @@ def webhook_group() -> None:
 @webhook_group.command("add")
 @click.option("--clinic", "clinic_name", required=True)
 @click.option("--url", required=True)
-def webhook_add(clinic_name: str, url: str) -> None:
-    if not url.startswith(("https://", "http://")):
-        raise click.ClickException("the URL must start with https://")
+@click.option("--allow-private", is_flag=True,
+              help="Allow a loopback, private-network or plain-http target (you run it).")
+def webhook_add(clinic_name: str, url: str, allow_private: bool) -> None:
     svc = services()
     try:
         with svc.db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
-            endpoint_id, secret = add_endpoint(session, svc.keys, clinic.id, url)
+            endpoint_id, secret = add_endpoint(session, svc.keys, clinic.id, url, allow_private)
     except FicError as error:
         _fail(error)
     click.echo(f"webhook {endpoint_id} added; signing secret (shown once):")
