@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ class Database:
         if self.is_sqlite:
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(path))
             self.engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
@@ -51,6 +52,14 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config
+
+
+def _private_file(path: Path) -> None:
+    """The embedded database is readable by its owner only (SQLite's -wal and -shm files
+    take the database file's mode)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
