@@ -17,9 +17,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, WrappedKey, new_token
@@ -27,10 +28,11 @@ from fic.errors import NotFound
 from fic.services.clinic.clinics import passphrase_binding
 from fic.services.delivery.webhook_channel import webhook_secret_binding
 from fic.services.reports.lifecycle import content_binding
+from fic.services.reports.requests import ERASED
 from fic.services.staff.second_factor import totp_binding
 from fic.storage import repository
 from fic.storage.db import Database
-from fic.storage.models import Client, Report, Staff, TherapySession
+from fic.storage.models import Client, Report, Staff, TherapySession, utcnow
 from fic.storage.models_delivery import WebhookEndpoint
 from fic.storage.models_staff import StaffCredential
 
@@ -84,13 +86,48 @@ def _reseal(db: Database, keys: KeyRing, table: type, column: str,
     return count
 
 
-def erase_client(session: Session, clinic_id: uuid.UUID, client_ref: str) -> uuid.UUID:
-    """Crypto-shred one client: their data key goes, their reference becomes meaningless."""
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing one client removed (shown by `fic client erase`, kept in the audit row)."""
+
+    client_id: uuid.UUID
+    sessions: int  # therapy sessions whose contact address was removed
+    reports: int  # stored reports purged because they could show the client
+
+
+def erase_client(session: Session, clinic_id: uuid.UUID, client_ref: str) -> Erasure:
+    """Crypto-shred one client: their data key goes, their reference becomes meaningless, and
+    every stored report that could show them is purged.
+
+    Stored reports are sealed under the key ring, not under the client's key, so shredding
+    the key alone would leave the client's words in them. Purged are the client's own
+    progress reports and every summary of the clinic whose period overlaps one of the
+    client's sessions; asked for again, a summary is rebuilt without the erased client.
+    """
     client = repository.client_by_ref(session, clinic_id, client_ref)
     if client is None:
         raise NotFound("no client with that client_ref in this clinic")
     client.dek_kid = client.dek_wrapped = None
     client.client_ref = f"erased-{new_token()[:16]}"
-    session.execute(update(TherapySession).where(TherapySession.client_id == client.id)
-                    .values(contact_email_ct=None))
-    return client.id
+    client.erased_at = utcnow()
+    sessions = session.execute(
+        update(TherapySession).where(TherapySession.client_id == client.id)
+        .values(contact_email_ct=None)).rowcount
+    return Erasure(client.id, sessions, _purge_reports_showing(session, clinic_id, client.id))
+
+
+def _purge_reports_showing(session: Session, clinic_id: uuid.UUID, client_id: uuid.UUID) -> int:
+    first, last = session.execute(
+        select(func.min(TherapySession.held_at), func.max(TherapySession.held_at))
+        .where(TherapySession.client_id == client_id)).one()
+    owners = select(Staff.id).where(Staff.clinic_id == clinic_id)
+    showing = Report.client_id == client_id
+    if first is not None:
+        showing = or_(showing, and_(Report.client_id.is_(None), Report.period_start <= last,
+                                    Report.period_end >= first - timedelta(days=1)))
+    return session.execute(
+        update(Report)
+        .where(Report.supervisor_id.in_(owners), Report.status != "purged", showing)
+        .values(status="purged", content_ct=None, size_bytes=None, sha256=None,
+                error=ERASED)
+    ).rowcount

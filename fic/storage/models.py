@@ -127,6 +127,7 @@ class Client(Base):
     dek_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The language the client reads fic in (form, links); None = the clinic's.
     language: Mapped[str | None] = mapped_column(String(16))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # `fic client erase`
     created_at: Mapped[datetime] = _created()
 
 
