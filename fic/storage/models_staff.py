@@ -76,6 +76,8 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while a sign-in waits for its second factor ("totp" | "enrol"); never a session then.
+    stage: Mapped[str | None] = mapped_column(String(8))
 
 
 class ClinicStaffSettings(Base):
@@ -83,7 +85,8 @@ class ClinicStaffSettings(Base):
 
     __tablename__ = "clinic_staff_settings"
     clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinic.id"), primary_key=True)
-    clinician_totp_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # MFA for every role that reads comments, clinicians included (ASVS 6.3.3), unless turned off.
+    clinician_totp_required: Mapped[bool] = mapped_column(Boolean, default=True)
     idle_minutes: Mapped[int] = mapped_column(Integer, default=15)
     absolute_hours: Mapped[int] = mapped_column(Integer, default=12)
 

@@ -18,7 +18,7 @@ def _course_page(sqlite_app):
     with sqlite_app.extensions["fic"].db.session() as session:
         client_id = session.get(TherapySession, uuid.UUID(made["id"])).client_id
     staff = signed_in_client(sqlite_app, clinic.clinician,
-                             make_account(sqlite_app, clinic.clinician, totp=False))
+                             make_account(sqlite_app, clinic.clinician))
     page = f"/staff/clients/{client_id}"
     token = csrf_token(staff.get(page).get_data(as_text=True))
     return staff, page, token

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing
-from fic.errors import InvalidRequest
+from fic.errors import InvalidRequest, LinkUnavailable
 from fic.services.core import audit
-from fic.services.staff import second_factor, sessions, signin, staff_tokens
+from fic.services.staff import pending_sign_in, second_factor, sessions, signin, staff_tokens
 from fic.services.staff.signin import PasswordCheck
 from fic.services.staff.staff_tokens import IssuedToken
 from fic.settings import Settings
@@ -71,11 +71,28 @@ def is_authenticator_code(typed: str) -> bool:
     return len(bare) == TOTP_DIGITS and bare.isdigit()
 
 
+def begin_second_factor(db: Database, staff_id: uuid.UUID, stage: str, now: datetime) -> str:
+    """The right password, a second factor to come: a pending sign-in kept server-side; the
+    browser gets only its random token."""
+    with db.session() as session:
+        return pending_sign_in.start(session, staff_id, stage, now)
+
+
+def pending_staff(db: Database, token: object, stage: str, now: datetime) -> uuid.UUID | None:
+    """Whose pending sign-in this is, while it lives (ended by a reset, a new password, a
+    disable, its completion or ten minutes)."""
+    with db.session() as session:
+        return pending_sign_in.staff_for(session, token, stage, now)
+
+
 def check_code(
     db: Database, keys: KeyRing, staff_id: uuid.UUID, email: str, typed: str,
-    ip: str | None, now: datetime,
+    ip: str | None, now: datetime, pending_token: str = "",
 ) -> CodeCheck:
-    """The second step: an authenticator code or a recovery code, under the same lockout."""
+    """The second step: an authenticator code or a recovery code, under the same lockout.
+
+    A code is used once (one conditional UPDATE) and the pending sign-in completes once, so
+    however many attempts race with one code, one signs in."""
     with db.session() as session:
         staff = session.get(Staff, staff_id)
         assert staff is not None  # noqa: S101 - staff rows are never deleted
@@ -86,6 +103,7 @@ def check_code(
                 ok = second_factor.verify_totp(session, keys, staff_id, typed, now)
             else:
                 ok = recovery = second_factor.use_recovery_code(session, staff_id, typed, now)
+            ok = ok and pending_sign_in.finish(session, pending_token, now)
             signin.note_attempt(session, email, ip, ok, now)
         if ok:
             if recovery:
@@ -103,11 +121,13 @@ def check_code(
 def enrolment(
     db: Database, keys: KeyRing, staff_id: uuid.UUID, now: datetime,
     code: str | None = None, signing_in_as: str | None = None, ip: str | None = None,
+    pending_token: str = "",
 ) -> Enrolment:
     """Show (starting if needed) or confirm the authenticator set-up.
 
     `code` is the code typed to confirm; `signing_in_as` is the email when this is the
-    enrolment a first sign-in requires, which then completes the sign-in.
+    enrolment a first sign-in requires, which then completes the sign-in (and its pending
+    state, `pending_token`: LinkUnavailable, nothing kept, when that ended meanwhile).
     """
     with db.session() as session:
         staff = session.get(Staff, staff_id)
@@ -118,6 +138,9 @@ def enrolment(
         codes = None
         if code is not None:
             codes = second_factor.confirm_enrolment(session, keys, staff_id, code, now)
+            if codes is not None and signing_in_as is not None and not pending_sign_in.finish(
+                    session, pending_token, now):
+                raise LinkUnavailable("this sign-in was completed or ended elsewhere")
             if codes is not None:
                 audit.record(session, "totp_enrolled", actor_id=staff_id,
                              clinic_id=staff.clinic_id, at=now)

@@ -81,8 +81,10 @@ def check_password(
     locked = is_locked(session, email, now)
     staff = session.scalar(select(Staff).where(Staff.email == email.strip().lower()))
     credential = session.get(StaffCredential, staff.id) if staff else None
-    stored = credential.password_hash if credential else _DUMMY_HASH
-    right = _verify(stored, password[:MAX_PASSWORD])
+    # Unknown, reset (unusable hash) and real accounts all cost one argon2 verification.
+    usable_hash = credential is not None and credential.password_hash.startswith("$argon2")
+    stored = credential.password_hash if credential and usable_hash else _DUMMY_HASH
+    right = _verify(stored, password[:MAX_PASSWORD]) and usable_hash
     usable = right and credential is not None and credential.disabled_at is None
     if locked:
         return PasswordCheck("locked")
