@@ -14,6 +14,7 @@ from fic.errors import FicError
 from fic.extensions import services
 from fic.services.alerts import acknowledgements
 from fic.services.clinic import clinics, delivery_settings
+from fic.services.core import audit
 from fic.services.delivery import deliveries
 from fic.services.delivery.webhook_channel import add_endpoint
 
@@ -82,6 +83,8 @@ def delivery_set(clinic_name: str, assignments: tuple[str, ...]) -> None:
         with services().db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
             delivery_settings.update(session, clinic.id, **changes)
+            audit.record(session, "settings_changed", clinic_id=clinic.id, object_type="clinic",
+                         object_id=clinic.id, outcome="delivery", via="cli", at=clock.now())
     except FicError as error:
         _fail(error)
     click.echo(f"updated {', '.join(sorted(changes))}")
@@ -103,6 +106,9 @@ def webhook_add(clinic_name: str, url: str, allow_private: bool) -> None:
         with svc.db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
             endpoint_id, secret = add_endpoint(session, svc.keys, clinic.id, url, allow_private)
+            audit.record(session, "webhook_added", clinic_id=clinic.id, object_type="webhook",
+                         object_id=endpoint_id, outcome="private" if allow_private else "ok",
+                         via="cli", at=clock.now())
     except FicError as error:
         _fail(error)
     click.echo(f"webhook {endpoint_id} added; signing secret (shown once):")

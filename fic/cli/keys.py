@@ -47,7 +47,7 @@ def client_erase(clinic_name: str, client_ref: str) -> None:
             erased = keys.erase_client(session, clinic.id, client_ref)
             audit.record(session, "client_erased", clinic_id=clinic.id, object_type="client",
                          object_id=erased.client_id, outcome=f"reports:{erased.reports}",
-                         at=clock.now())
+                         via="cli", at=clock.now())
     except FicError as error:
         raise click.ClickException(str(error)) from None
     click.echo("erased: the client's data key is gone, so their comments, notes and contacts "

@@ -112,6 +112,8 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
     # The key-ring key whose derived MAC key chains this row; None on rows from before.
     key_id: Mapped[str | None] = mapped_column(String(32))
+    # Not a staff page: "cli", "task" or "api:<api key id>" (which key made the call).
+    via: Mapped[str | None] = mapped_column(String(48))
 
 
 class AuditHead(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, TypeVar
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, g, request
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -15,10 +15,11 @@ from pydantic import (
     ValidationError,
 )
 
-from fic import jobs
+from fic import clock, jobs
 from fic.errors import InvalidJson, InvalidRequest, NotFound, Unauthorized
 from fic.extensions import csrf, services
 from fic.services.clinic import clinics
+from fic.services.core import audit
 from fic.services.forms import links
 from fic.services.reports import requests
 from fic.services.reports.periods import parse_period
@@ -71,9 +72,24 @@ def api_clinic_id() -> uuid.UUID:
     try:
         if not key:
             raise NotFound("missing key")
-        return clinics.clinic_id_for_api_key(services().db, key)
+        clinic_id, g.api_key_id = clinics.api_caller(services().db, key)
     except NotFound:
         raise Unauthorized from None
+    g.api_clinic_id = clinic_id
+    return clinic_id
+
+
+def _audit_call(response: Response) -> Response:
+    """Every authenticated API call leaves an audit row naming its key (ids only)."""
+    key_id = g.get("api_key_id")
+    if key_id is not None:
+        args = request.view_args or {}
+        target = next((str(v) for v in args.values() if isinstance(v, uuid.UUID)), None)
+        audit.write(services().db, "api_call", clinic_id=g.get("api_clinic_id"),
+                    object_type=(request.endpoint or "").rpartition(".")[2][:24],
+                    object_id=target, outcome=f"{request.method} {response.status_code}",
+                    via=f"api:{key_id}", at=clock.now())
+    return response
 
 
 def parse_body(model: type[M]) -> M:
@@ -84,7 +100,9 @@ def parse_body(model: type[M]) -> M:
 
 
 def install_error_handlers(blueprint: Blueprint) -> None:
-    """The JSON errors every v1 blueprint answers with; they name fields, never values."""
+    """The JSON errors every v1 blueprint answers with (they name fields, never values), and
+    the audit row of every call."""
+    blueprint.after_request(_audit_call)
     blueprint.register_error_handler(Unauthorized, lambda _: _error(
         401, "unauthorized", "Send a valid API key as 'Authorization: Bearer …'."))
     blueprint.register_error_handler(InvalidJson, lambda _: _error(

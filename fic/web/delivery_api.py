@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from fic import clock, jobs
@@ -46,7 +46,8 @@ def acknowledge(alert_id: uuid.UUID):
     clinic_id = api_clinic_id()
     body = parse_body(AckRequest)
     ack = acknowledgements.acknowledge(
-        svc.db, svc.keys, alert_id, acknowledgements.StaffByEmail(body.staff, clinic_id),
+        svc.db, svc.keys, alert_id,
+        acknowledgements.StaffByEmail(body.staff, clinic_id, g.get("api_key_id")),
         body.action, body.note, clock.now(), via="api")
     return {"alert_id": str(alert_id), "action": ack.action,
             "acknowledged_at": ack.acknowledged_at.isoformat(),

@@ -74,13 +74,18 @@ def create_api_key(session: Session, clinic: Clinic) -> NewApiKey:
 
 
 def clinic_for_api_key(session: Session, presented: str) -> Clinic:
+    return caller_for_api_key(session, presented)[0]
+
+
+def caller_for_api_key(session: Session, presented: str) -> tuple[Clinic, uuid.UUID]:
+    """The clinic an API key belongs to and the key's id (for the audit trail)."""
     row = session.scalar(
         select(ApiKey).where(ApiKey.key_hash == sha256_hex(presented), ApiKey.revoked_at.is_(None))
     )
     clinic = session.get(Clinic, row.clinic_id) if row else None
-    if clinic is None:
+    if clinic is None or row is None:
         raise NotFound("unknown or revoked API key")
-    return clinic
+    return clinic, row.id
 
 
 def set_report_passphrase(session: Session, keys: KeyRing, staff: Staff) -> str:
@@ -113,8 +118,14 @@ def revoke_api_key(session: Session, key_id: uuid.UUID) -> None:
 
 def clinic_id_for_api_key(db: Database, presented: str) -> uuid.UUID:
     """The clinic an API key belongs to (NotFound when it is unknown or revoked)."""
+    return api_caller(db, presented)[0]
+
+
+def api_caller(db: Database, presented: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The clinic's id and the key's id (for the audit trail) of a presented API key."""
     with db.session() as session:
-        return clinic_for_api_key(session, presented).id
+        clinic, key_id = caller_for_api_key(session, presented)
+        return clinic.id, key_id
 
 
 def header(db: Database, clinic_id: uuid.UUID) -> dict[str, str]:

@@ -36,6 +36,7 @@ ACTIONS = (
     "report_downloaded", "export", "settings_changed", "staff_disabled", "staff_enabled",
     "api_key_created", "api_key_revoked", "audit_viewed", "access_denied",
     "client_erased", "keys_rotated", "link_sent", "goal_named", "goal_reworded", "goal_retired",
+    "api_call", "staff_added", "passphrase_rotated", "webhook_added", "report_exported",
 )
 
 
@@ -63,8 +64,12 @@ def record(
     object_id: object | None = None,
     outcome: str = "ok",
     at: datetime | None = None,
+    via: str | None = None,
 ) -> AuditEvent:
-    """Append one row inside the caller's transaction."""
+    """Append one row inside the caller's transaction.
+
+    `via` says through what the action came when it was not a staff page: "cli", "task",
+    or "api:<api key id>"."""
     if action not in ACTIONS:
         raise InvalidRequest(f"unknown audit action {action!r}")
     seal = audit_seal.of(session)
@@ -88,6 +93,7 @@ def record(
         prev_hash=head.hash,
         hash="",
         key_id=seal.kid,
+        via=via,
     )
     row.hash = chain_hash(seal, row.prev_hash, row)
     head.hash = row.hash
@@ -115,6 +121,8 @@ def canonical(row: AuditEvent) -> bytes:
     }
     if row.key_id is not None:
         fields["key_id"] = row.key_id
+    if row.via is not None:
+        fields["via"] = row.via
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
