@@ -138,3 +138,29 @@ def test_a_replayed_pending_sign_in_cookie_gets_nothing_after_it_was_cut_off(app
         live = session.scalar(select(func.count(StaffSession.id)).where(
             StaffSession.staff_id == staff_id, StaffSession.ended_at.is_(None)))
     assert live == 0
+
+
+def test_disabling_an_invited_person_stops_their_invitation(sqlite_app, mail):
+    from tests.staff_flows import token_from
+
+    app = sqlite_app
+    clinic = set_up_clinic(app)
+    admin = _admin(app, clinic)
+    invited = post_form(admin, "/staff/admin/", {
+        "email": "kim@clinic.test", "role": "clinician", "supervisor": clinic.supervisor},
+        action="/staff/admin/invitations")
+    assert invited.status_code == 303
+    token = token_from(mail.wait_for(1)[0].get_content(), "/staff/invitations/")
+    page = admin.get("/staff/admin/").get_data(as_text=True)
+    assert "invited" in page
+    staff_id = _staff_id(app, "kim@clinic.test")
+    done = post_form(admin, "/staff/admin/", {}, action=f"/staff/admin/staff/{staff_id}/disable")
+    assert done.status_code == 303
+    assert "disabled" in admin.get("/staff/admin/").get_data(as_text=True)
+    kim = app.test_client()
+    assert kim.get(f"/staff/invitations/{token}").status_code == 410
+    chosen = "kims own long password"
+    tried = kim.post(f"/staff/invitations/{token}", data={"password": chosen, "confirm": chosen})
+    assert tried.status_code in (400, 410)
+    assert post_form(kim, "/staff/sign-in", {"email": "kim@clinic.test",
+                                             "password": chosen}).status_code == 401

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import sha256_hex
@@ -22,7 +22,7 @@ from fic.services.staff.passwords import MAX_PASSWORD, check_password_rules
 from fic.services.staff.second_factor import totp_required
 from fic.services.staff.sessions import end_all_sessions
 from fic.storage.models import Staff
-from fic.storage.models_staff import SignInAttempt, StaffCredential
+from fic.storage.models_staff import SignInAttempt, StaffCredential, StaffToken
 
 HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
@@ -71,6 +71,22 @@ def reset_sign_in(session: Session, staff_id: uuid.UUID, now: datetime) -> None:
         credential.password_hash = UNUSABLE
         credential.totp_secret_ct = credential.totp_enabled_at = credential.totp_last_step = None
     end_all_sessions(session, staff_id, now)
+
+
+def set_disabled(session: Session, staff_id: uuid.UUID, disabled: bool, now: datetime) -> None:
+    """Disable (or enable) an account, invited-but-not-yet-accepted ones included: a disabled
+    person's sessions, pending sign-ins and unused invitation or reset links all stop."""
+    credential = session.get(StaffCredential, staff_id)
+    if credential is None:  # invited, no password yet: keep the "disabled" on a credential
+        credential = StaffCredential(staff_id=staff_id, password_hash=UNUSABLE,
+                                     password_changed_at=now)
+        session.add(credential)
+    credential.disabled_at = now if disabled else None
+    if disabled:
+        end_all_sessions(session, staff_id, now)
+        session.execute(update(StaffToken).where(StaffToken.staff_id == staff_id,
+                                                 StaffToken.used_at.is_(None))
+                        .values(used_at=now))
 
 
 def check_password(
