@@ -1,14 +1,14 @@
 """The audit chain is keyed: each row names the key-ring key its MAC is derived from.
 
 Revision ID: 0512_audit_key
-Revises: 0511_audit_outcome
+Revises: 0513_client_goals
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0512_audit_key"
-down_revision = "0511_audit_outcome"
+down_revision = "0513_client_goals"
 branch_labels = None
 depends_on = None
 
