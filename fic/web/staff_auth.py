@@ -9,11 +9,11 @@ from typing import Any
 import segno
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from fic.delivery.email import Mailer
-from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
+from fic import jobs
+from fic.errors import InvalidRequest, LinkUnavailable
 from fic.extensions import services
 from fic.services.core.access import Actor
-from fic.services.staff import passwords, second_factor, sign_in_steps, staff_tokens
+from fic.services.staff import passwords, second_factor, sign_in_steps
 from fic.web.staff_session import SID, begin, client_ip, current_actor, now, signed_in
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
@@ -153,13 +153,7 @@ def reset_request():
     if request.method == "GET":
         return render_template("staff/reset_request.html")
     email = request.form.get("email", "").strip().lower()[:254]
-    svc = services()
-    asked = sign_in_steps.request_reset(svc.db, svc.settings, email, now())
-    if asked is not None:
-        try:
-            Mailer(svc.settings).send(staff_tokens.reset_email(asked.email, asked.issued.url))
-        except DeliveryFailed as error:
-            log.warning("password reset email not sent: %s", error)
+    sign_in_steps.request_reset(services().db, jobs.publish, email, now())
     return render_template("staff/reset_sent.html")
 
 

@@ -164,3 +164,48 @@ def test_disabling_an_invited_person_stops_their_invitation(sqlite_app, mail):
     assert tried.status_code in (400, 410)
     assert post_form(kim, "/staff/sign-in", {"email": "kim@clinic.test",
                                              "password": chosen}).status_code == 401
+
+
+def test_a_reset_request_queues_the_same_one_job_for_a_known_and_an_unknown_email(sqlite_app):
+    """The page does the same work either way; the link is made and mailed by the task."""
+    from fic.services.core import outbox
+    from fic.services.staff import sign_in_steps
+
+    app = sqlite_app
+    clinic = set_up_clinic(app)
+    make_account(app, clinic.clinician)
+    queued: list[tuple[str, list[str]]] = []
+    db = app.extensions["fic"].db
+    for email in (clinic.clinician, "nobody@clinic.test"):
+        sign_in_steps.request_reset(db, lambda task, args: queued.append((task, args)) or True,
+                                    email, _now())
+    assert [task for task, _ in queued] == ["fic.send_staff_reset"] * 2
+    assert outbox.pending(db) == 0
+    with db.session() as session:
+        assert not session.scalar(select(func.count()).where(
+            AuditEvent.action == "password_reset_requested")), "nothing issued in the request"
+
+
+def test_unknown_reset_and_real_accounts_cost_the_same_argon2_verification(sqlite_app, monkeypatch):
+    from fic.services.staff import signin as signin_module
+
+    app = sqlite_app
+    clinic = set_up_clinic(app)
+    make_account(app, clinic.clinician)
+    make_account(app, clinic.supervisor)
+    with app.extensions["fic"].db.session() as session:
+        signin_module.reset_sign_in(session, _staff_id(app, clinic.supervisor), _now())
+    verified: list[str] = []
+    real = signin_module._verify
+    monkeypatch.setattr(signin_module, "_verify",
+                        lambda stored, password: verified.append(stored[:9]) or real(stored,
+                                                                                   password))
+    for email in (clinic.clinician, clinic.supervisor, "nobody@clinic.test"):
+        post_form(app.test_client(), "/staff/sign-in", {"email": email, "password": "x" * 14})
+    assert verified == ["$argon2id"] * 3
+
+
+def _now():
+    from fic import clock
+
+    return clock.now()

@@ -7,6 +7,7 @@ recovery code (anything else), and what every step leaves in the audit trail.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,18 +15,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fic import jobs
 from fic.crypto import KeyRing
-from fic.errors import InvalidRequest, LinkUnavailable
-from fic.services.core import audit
+from fic.delivery.email import Mailer
+from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
+from fic.services.core import audit, outbox
+from fic.services.core.outbox import Publisher
 from fic.services.staff import pending_sign_in, second_factor, sessions, signin, staff_tokens
 from fic.services.staff.signin import PasswordCheck
-from fic.services.staff.staff_tokens import IssuedToken
 from fic.settings import Settings
 from fic.storage.db import Database
 from fic.storage.models import Staff
 from fic.storage.models_staff import StaffCredential, StaffToken
 
 RESETS_PER_HOUR = 3
+log = logging.getLogger(__name__)
 TOTP_DIGITS = 6
 
 
@@ -40,12 +44,6 @@ class Enrolment:
     secret: str  # the pending secret, shown as text and as a QR code
     codes: list[str] | None = None  # recovery codes, once, when the enrolment was confirmed
     already_enrolled: bool = False
-
-
-@dataclass(frozen=True)
-class ResetRequest:
-    email: str
-    issued: IssuedToken
 
 
 def check_password(
@@ -169,18 +167,35 @@ def sign_out(db: Database, sid: str | None, now: datetime) -> None:
                          clinic_id=staff.clinic_id if staff else None, at=now)
 
 
-def request_reset(
-    db: Database, settings: Settings, email: str, now: datetime
-) -> ResetRequest | None:
-    """A reset link for a known email, at most RESETS_PER_HOUR an hour; None otherwise."""
+def request_reset(db: Database, publish: Publisher, email: str, now: datetime) -> None:
+    """Someone asks for a reset link. The page answers at once and alike for every email:
+    the same lookup and one queued job whether or not the email is an account's (an unknown
+    one queues a random id that matches nobody); the link is made and mailed by the task."""
     with db.session() as session:
         staff = session.scalar(select(Staff).where(Staff.email == email)) if "@" in email else None
+        job = outbox.add(session, jobs.SEND_STAFF_RESET, staff.id if staff else uuid.uuid4())
+    outbox.flush(db, publish, [job])
+
+
+def send_reset(db: Database, settings: Settings, mailer: Mailer, staff_id: uuid.UUID,
+               now: datetime) -> bool:
+    """The task's half: a reset link for a known person, at most RESETS_PER_HOUR an hour,
+    mailed; False when there was nobody (or too many) to send to."""
+    with db.session() as session:
+        staff = session.get(Staff, staff_id)
         if staff is None or _resets_last_hour(session, staff.id, now) >= RESETS_PER_HOUR:
-            return None
+            return False
         issued = staff_tokens.issue(session, settings, staff, "reset", now)
         audit.record(session, "password_reset_requested", actor_id=staff.id,
-                     clinic_id=staff.clinic_id, object_type="staff", object_id=staff.id, at=now)
-        return ResetRequest(staff.email, issued)
+                     clinic_id=staff.clinic_id, object_type="staff", object_id=staff.id, at=now,
+                     via="task")
+        message = staff_tokens.reset_email(staff.email, issued.url)
+    try:
+        mailer.send(message)
+    except DeliveryFailed as error:
+        log.warning("password reset email not sent: %s", error)
+        return False
+    return True
 
 
 def _resets_last_hour(session: Session, staff_id: uuid.UUID, at: datetime) -> int:
