@@ -6,6 +6,8 @@ API to a JSON status, the CLI to an exit code). Errors that carry their problems
 InvalidRequest next to the values they describe.
 """
 
+from __future__ import annotations
+
 
 class FicError(Exception):
     """Base of every error fic raises on purpose."""
@@ -16,7 +18,27 @@ class NotFound(FicError):
 
 
 class InvalidRequest(FicError):
-    """A caller sent something fic cannot accept; the message says what, never the data."""
+    """A caller sent something fic cannot accept; the message says what, never the data.
+
+    `field` names what was wrong (a form field, an API body key) and `problem` says how,
+    so adapters show them side by side without reading them back out of the message.
+    """
+
+    field: str | None = None
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self._problem = message
+
+    @classmethod
+    def about(cls, field: str, problem: str) -> InvalidRequest:
+        return cls(problem, field=field)
+
+    @property
+    def problem(self) -> str:
+        """What is wrong, without the field's name."""
+        return getattr(self, "_problem", "") or str(self)
 
 
 class InvalidJson(InvalidRequest):

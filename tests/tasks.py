@@ -7,6 +7,7 @@ kombu's `unacked` hash are empty). A duplicate could only come from a task still
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime
@@ -61,14 +62,17 @@ class TaskRuns:
             return len(self.started) == len(self.finished)
 
 
-def broker_empty(redis_url: str | None) -> bool:
-    """No message waiting in fic's queues or delivered and not yet acknowledged."""
+def broker_empty(redis_url: str | None, ignoring: tuple[str, ...] = ()) -> bool:
+    """No message waiting in fic's queues or delivered and not yet acknowledged, leaving out
+    the tasks named in `ignoring` (beat's periodic sweeps, which a running beat keeps adding)."""
     if redis_url is None:
         return True
     client = redis.Redis.from_url(redis_url)
     try:
-        waiting = sum(client.llen(queue) for queue in QUEUES)
-        return waiting == 0 and client.hlen("unacked") == 0
+        waiting = [raw for queue in QUEUES for raw in client.lrange(queue, 0, -1)]
+        reserved = [json.loads(raw)[0] for raw in client.hvals("unacked")]
+        messages = [json.loads(raw) for raw in waiting] + reserved
+        return not [m for m in messages if m.get("headers", {}).get("task") not in ignoring]
     finally:
         client.close()
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from fic.cli.policy import show
 from fic.domain.policy import Policy
 from fic.domain.policy_file import parse_policy
 from fic.errors import PolicyError
 from fic.instruments import load
 from fic.services.alerts.backtest import BacktestError, BacktestResult, parse_csv, run_backtest
+from fic.services.alerts.calibration import calibrate_courses
 
 
 @click.command("backtest")
@@ -25,11 +27,21 @@ from fic.services.alerts.backtest import BacktestError, BacktestResult, parse_cs
     "--format", "output", type=click.Choice(["table", "json"]), default="table",
     show_default=True, help="A readable table, or one JSON object.",
 )  # fmt: skip
-def backtest(file: Path, policy_file: Path | None, output: str) -> None:
+@click.option("--calibrate", is_flag=True,
+              help="Fit the pooled noise and rupture threshold to FILE's clients first.")
+@click.option("--target", type=click.FloatRange(0.005, 0.5), default=0.05, show_default=True,
+              help="With --calibrate: share of no-change courses allowed a rupture.")
+@click.option("--write", "write_to", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --calibrate: write the calibrated policy file here.")  # fmt: skip
+def backtest(
+    file: Path, policy_file: Path | None, output: str, calibrate: bool, target: float,
+    write_to: Path | None,
+) -> None:
     """Run FILE (one row per past alliance form) through the rupture rules.
 
-    Prints each alert, each episode with its state, and a summary. Bad rows are
-    reported with their line numbers and nothing is run.
+    Prints each alert (with its reason), each episode with its state, and a summary.
+    Bad rows are reported with their line numbers and nothing is run. With --calibrate
+    the policy is first fitted to FILE's own clients and shown (--write saves it).
     """
     policy = _policy(policy_file)
     alliance, wellbeing = load("alliance"), load("wellbeing")
@@ -43,9 +55,21 @@ def backtest(file: Path, policy_file: Path | None, output: str) -> None:
         for problem in bad.problems:
             click.echo(f"{file.name}: {problem}", err=True)
         raise click.ClickException(f"{len(bad.problems)} problem(s) in {file.name}") from None
+    fitted: dict[str, object] | None = None
+    if calibrate:
+        base = {} if policy_file is None else json.loads(policy_file.read_text("utf-8"))
+        found, data = calibrate_courses(list(visits.values()), base, file.name, target)
+        policy = found.policy
+        fitted = {"clients": found.clients, "forms": found.forms, "target": found.target,
+                  "false_course_rate": round(found.false_course_rate, 4), "policy": data}
+        if write_to is not None:
+            write_to.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        if output != "json":
+            show(found, data)
     result = run_backtest(visits, alliance, wellbeing, policy)
     if output == "json":
-        click.echo(json.dumps(_as_json(result), indent=2))
+        body = _as_json(result) | ({} if fitted is None else {"calibration": fitted})
+        click.echo(json.dumps(body, indent=2))
     else:
         _table(result)
 
@@ -76,6 +100,8 @@ def _table(result: BacktestResult) -> None:
         click.echo(
             f"  {alert.client_ref:<20} {alert.session_number:>7}  {alert.rule:<5} {alert.level}"
         )
+        if alert.reason:
+            click.echo(f"      {alert.reason}")
     if not result.alerts:
         click.echo("  (none)")
     click.echo("Episodes")

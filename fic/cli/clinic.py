@@ -11,6 +11,7 @@ from fic import clock
 from fic.errors import FicError
 from fic.extensions import services
 from fic.services.clinic import clinics
+from fic.services.clinic.api_scopes import SCOPES
 from fic.services.clinic.policies import install_policy
 from fic.services.core import audit
 
@@ -51,11 +52,13 @@ def apikey_group() -> None:
 
 @apikey_group.command("create")
 @click.option("--clinic", "clinic_name", required=True)
-def apikey_create(clinic_name: str) -> None:
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES),
+              help="What the key may do (repeat); none = everything.")
+def apikey_create(clinic_name: str, scopes: tuple[str, ...]) -> None:
     try:
         with services().db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
-            created = clinics.create_api_key(session, clinic)
+            created = clinics.create_api_key(session, clinic, list(scopes) or None)
             audit.record(session, "api_key_created", clinic_id=clinic.id, object_type="api_key",
                          object_id=created.id, via="cli", at=clock.now())
     except FicError as error:

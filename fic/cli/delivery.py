@@ -16,7 +16,7 @@ from fic.services.alerts import acknowledgements
 from fic.services.clinic import clinics, delivery_settings
 from fic.services.core import audit
 from fic.services.delivery import deliveries
-from fic.services.delivery.webhook_channel import add_endpoint
+from fic.services.integration import webhooks
 
 
 def _fail(error: FicError) -> None:
@@ -56,7 +56,7 @@ def delivery_show(clinic_name: str) -> None:
     try:
         with services().db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
-            policy = delivery_settings.policy_for(session, clinic.id)
+            policy = delivery_settings.delivery_policy(session, clinic.id)
     except FicError as error:
         _fail(error)
     values = {name: getattr(policy, name) for name in delivery_settings.FIELDS}
@@ -105,14 +105,12 @@ def webhook_add(clinic_name: str, url: str, allow_private: bool) -> None:
     try:
         with svc.db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
-            endpoint_id, secret = add_endpoint(session, svc.keys, clinic.id, url, allow_private)
-            audit.record(session, "webhook_added", clinic_id=clinic.id, object_type="webhook",
-                         object_id=endpoint_id, outcome="private" if allow_private else "ok",
-                         via="cli", at=clock.now())
+            made = webhooks.add(session, svc.keys, clinic.id, url,
+                                allow_private=allow_private, via="cli")
     except FicError as error:
         _fail(error)
-    click.echo(f"webhook {endpoint_id} added; signing secret (shown once):")
-    click.echo(secret)
+    click.echo(f"webhook {made.id} added; signing secret (shown once):")
+    click.echo(made.secret)
 
 
 @click.command("deliveries")

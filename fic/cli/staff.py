@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from fic import clock
 from fic.delivery.email import Mailer
-from fic.errors import DeliveryFailed, FicError, NotFound
+from fic.errors import DeliveryFailed, FicError, InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.clinic import clinics
 from fic.services.core import audit
@@ -125,7 +125,8 @@ def staff_password(email: str, password: str) -> None:
             audit.record(session, "password_set", actor_id=staff.id, clinic_id=staff.clinic_id,
                          object_type="staff", object_id=staff.id, outcome="cli")
     except FicError as error:
-        raise click.ClickException(str(error).partition(": ")[2] or str(error)) from None
+        raise click.ClickException(
+            error.problem if isinstance(error, InvalidRequest) else str(error)) from None
     click.echo(f"password set for {email}")
 
 

@@ -5,14 +5,15 @@ States: open → repaired (R6: back to the baseline line within the repair windo
         escalated → closed (back to the baseline line, or stale after `stale_after`)
         open → closed (back, but only after the window, when forms in it were missed)
 While an episode is open or escalated, further detections are recorded as its rules and
-shown as watch cues. A detection within `cooldown` sessions of a close reopens that
+shown as watch cues, except the client's first report of tension not talked through in
+the episode, which is always told. A detection within `cooldown` sessions of a close reopens that
 episode (the repair did not hold) instead of alerting again; after that, it opens a new
 one. Visits without a score (missed or partial forms) never repair, close or escalate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ class Episode:
     closed_at: int | None
     rules: tuple[str, ...]
     escalated_at: int | None = None
+    reason: str | None = None  # why the episode opened, in words and numbers
 
     @property
     def is_active(self) -> bool:
@@ -56,11 +58,12 @@ class _Live:
     rules: list[str]
     closed_at: int | None = None
     escalated_at: int | None = None
+    reason: str | None = None
 
     def frozen(self) -> Episode:
         return Episode(
             self.number, self.state, self.opened_at, self.closed_at, tuple(self.rules),
-            self.escalated_at,
+            self.escalated_at, self.reason,
         )  # fmt: skip
 
 
@@ -80,7 +83,10 @@ class EpisodeBook:
 
     def resume(self, state: Sequence[dict[str, Any]]) -> None:
         self._episodes = [
-            _Live(**{**row, "reference": Baseline(**row["reference"]), "rules": list(row["rules"])})
+            _Live(**{
+                "reason": None, **row, "reference": Baseline(**row["reference"]),
+                "rules": list(row["rules"]),
+            })  # fmt: skip
             for row in state
         ]
 
@@ -92,12 +98,13 @@ class EpisodeBook:
         reference: Callable[[], Baseline],
         poor_progress: bool,
         unresolved_tension: bool,
+        reasons: Mapping[str, str] | None = None,
     ) -> list[Signal]:
         """Advance the course by the visit `number` and return the signals it raises.
 
-        `detections` names the rules that found a rupture at this visit; `reference()` gives
-        the baseline a new episode would be repaired against; `x` is None for a visit
-        without a score.
+        `detections` names the rules that found a rupture at this visit (`reasons` says
+        why, by rule); `reference()` gives the baseline a new episode would be repaired
+        against; `x` is None for a visit without a score.
         """
         signals: list[Signal] = []
         last = self._episodes[-1] if self._episodes else None
@@ -108,13 +115,13 @@ class EpisodeBook:
             return signals
         rules = sorted(detections, key=PRIORITY.index)
         if last is not None and (last.state in (OPEN, ESCALATED) or last.closed_at == number):
-            return signals + self._record(last, number, rules)
+            return signals + self._record(last, number, rules, reasons or {})
         if last is not None and last.closed_at is not None:
             if number - last.closed_at <= self._policy.cooldown:
                 last.state = ESCALATED if last.escalated_at is not None else OPEN
                 last.window_end = number + self._policy.repair_window
                 last.closed_at = None
-                return signals + self._record(last, number, rules)
+                return signals + self._record(last, number, rules, reasons or {})
         live = _Live(
             number=len(self._episodes) + 1,
             state=OPEN,
@@ -122,10 +129,11 @@ class EpisodeBook:
             window_end=number + self._policy.repair_window,
             reference=reference(),
             rules=[],
+            reason=(reasons or {}).get(rules[0]),
         )
         self._episodes.append(live)
-        signals.append(Signal(number, rules[0], RUPTURE, live.number))
-        signals += self._record(live, number, rules[1:])
+        signals.append(Signal(number, rules[0], RUPTURE, live.number, live.reason))
+        signals += self._record(live, number, rules[1:], reasons or {})
         live.rules.insert(0, rules[0])
         if poor_progress and self._policy.enabled("R7"):
             self._escalate(live, number, signals)
@@ -151,9 +159,15 @@ class EpisodeBook:
             live.escalated_at = number
             signals.append(Signal(number, "R7", ESCALATION, live.number))
 
-    @staticmethod
-    def _record(live: _Live, number: int, rules: Sequence[str]) -> list[Signal]:
+    def _record(
+        self, live: _Live, number: int, rules: Sequence[str], reasons: Mapping[str, str]
+    ) -> list[Signal]:
+        """Further detections in a live episode are cues, except the client's own first
+        report of tension not talked through: that is always told (once an episode)."""
+        signals = []
         for rule in rules:
+            level = RUPTURE if rule == "R5" and rule not in live.rules else WATCH
             if rule not in live.rules:
                 live.rules.append(rule)
-        return [Signal(number, rule, WATCH, live.number) for rule in rules]
+            signals.append(Signal(number, rule, level, live.number, reasons.get(rule)))
+        return signals

@@ -1,10 +1,11 @@
 """The alert policy: every threshold of rules R1–R7 and S1 in one frozen value.
 
-The defaults are the clinic default policy (DESIGN.md §5, research/domain.md (c)), with
-the SD floor tuned on bench/false_alarms.py. Scores are judged on the alliance total
-rescaled to 0–1 (0 = worst, 1 = best), so one policy fits any instrument; `cutoff` and
-`item_concern` are in the instrument's own points. A clinic overrides any of them with a
-policy file read by `fic.domain.policy_file.parse_policy`.
+The defaults are the clinic default policy (DESIGN.md §5, research/domain.md (c)). The
+shipped default is calibrated on simulation, not on any clinic's data (CALIBRATION says
+how); `fic policy calibrate` fits a clinic's own pooled noise and threshold. Scores are
+judged on the alliance total rescaled to 0–1 (0 = worst, 1 = best), so one policy fits
+any instrument; `cutoff` and `item_concern` are in the instrument's own points. A clinic
+overrides any of them with a policy file read by `fic.domain.policy_file.parse_policy`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ TENSION = ("none", "little", "some", "lot")
 RULES = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "S1", "M1")
 # The thresholds `loosened` scales: each one, made smaller, can only add detections.
 LOOSENED = ("rci_z", "rupture_z", "watch_z", "cusum_k", "cusum_h")
+CALIBRATION = (
+    "simulation, not clinic data: pooled_sd, prior_df and rupture_z were chosen on "
+    "bench/false_alarms.py so that ceiling-skewed no-change 12-session courses (per-client "
+    "noise SD 0.4-2.2 of 40 points, all-ten forms, warm-up rise, missed forms) raise a "
+    "rupture in under 10%; noisier clinics should run fic policy calibrate"
+)
 
 
 @dataclass(frozen=True)
@@ -33,15 +40,32 @@ class Policy:
     # A watch cue by default: on its own it fires in about 4 of 10 no-change courses.
     rci_z: float = 1.96
     reliable_drop_level: str = "watch"
-    # R3 personal baseline: median and MAD × 1.4826 of the last baseline_min..max valid
-    # sessions before the one judged, the SD never below the floor (0–1 scale). The
-    # default floor (None) is the instrument's SD of a difference between two scores,
-    # SD · √(2(1 − r)) = RCI / 1.96: 2.74 of 40 points (0.0685) for the alliance check.
+    # R3 personal baseline (fic.domain.predictive): today's total against this client's
+    # predictive distribution; centre = median of the last baseline_min..max valid
+    # sessions, spread = the client's SD over the last spread_window sessions shrunk
+    # toward pooled_sd (0–1 scale: 0.02 = 0.8 of 40 points, fitted on simulation; None =
+    # the instrument's SD · √(1 − r), 1.94 of 40 points for the alliance check) with a
+    # prior worth prior_df sessions, Student-t. rupture_z / watch_z are normal-equivalent
+    # z of the lower tail (3.0 ≈ 1 session in 740).
+    # The drop must be at least min_drop (0–1 scale; 0.075 = 3 of 40 points). Evidence
+    # that compounds multiplies the allowed tail: today below the cutoff while the usual
+    # level is not (cutoff_boost), most of the drop in one item below item concern
+    # (item_boost), a little tension reported the same session (tension_boost).
+    # sd_floor is the SD floor of R4's and R6's reference (None = the instrument's SD
+    # of a difference, SD · √(2(1 − r)) = RCI / 1.96: 2.74 of 40 points).
     baseline_min: int = 2
     baseline_max: int = 6
-    sd_floor: float | None = None
+    spread_window: int = 10
+    pooled_sd: float | None = 0.02
+    prior_df: float = 6.0
     rupture_z: float = 3.0
-    watch_z: float = 1.5
+    watch_z: float = 2.0
+    min_drop: float = 0.075
+    cutoff_boost: float = 3.0
+    item_boost: float = 2.0
+    tension_boost: float = 3.0
+    sd_floor: float | None = None
+    calibration: str = CALIBRATION
     # R4 lower CUSUM over the last cusum_window sessions against the baseline before them
     cusum_k: float = 0.5
     cusum_h: float = 4.0
@@ -73,8 +97,14 @@ class Policy:
             _check(getattr(self, name) >= 1, name, "a whole number of at least 1")
         _check(self.baseline_min >= 2, "baseline_min", "a whole number of at least 2")
         _check(self.baseline_max >= self.baseline_min, "baseline_max", "at least baseline_min")
-        floor = self.sd_floor
-        _check(floor is None or 0 < floor <= 1, "sd_floor", "above 0 and at most 1")
+        for name in ("sd_floor", "pooled_sd"):
+            value = getattr(self, name)
+            _check(value is None or 0 < value <= 1, name, "above 0 and at most 1")
+        _check(self.prior_df > 0, "prior_df", "above 0")
+        _check(self.spread_window >= 2, "spread_window", "a whole number of at least 2")
+        _check(0 <= self.min_drop < 1, "min_drop", "at least 0 and below 1")
+        for name in ("cutoff_boost", "item_boost", "tension_boost"):
+            _check(getattr(self, name) >= 1, name, "at least 1")
         for name in ("rci_z", "rupture_z", "watch_z", "cusum_h"):
             _check(getattr(self, name) > 0, name, "above 0")
         _check(self.watch_z <= self.rupture_z, "watch_z", "at most rupture_z")
@@ -112,6 +142,14 @@ class Policy:
         if not instrument.has_reliable_change:
             raise PolicyError("'sd_floor' is needed for an instrument without sd and reliability")
         return instrument.reliable_change(1.0) / instrument.total_max
+
+    def pooled_sd_for(self, instrument: Instrument) -> float:
+        """R3's pooled within-client SD on the 0–1 scale: the policy's, or SD · √(1 − r)."""
+        if self.pooled_sd is not None:
+            return self.pooled_sd
+        if instrument.sd is None or instrument.reliability is None:
+            raise PolicyError("'pooled_sd' is needed for an instrument without sd and reliability")
+        return instrument.sd * math.sqrt(1 - instrument.reliability) / instrument.total_max
 
     def reliable_drop(self, instrument: Instrument) -> float:
         """RCI = z · SD · √(2(1 − r)), in points of the instrument's total."""

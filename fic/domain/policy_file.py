@@ -22,7 +22,7 @@ from fic.errors import PolicyError
 
 _FIELDS = {item.name: item for item in fields(Policy)}
 _SPECIAL = {"safety_terms", "extra_safety_terms", "trajectory", "disabled_rules"}
-_TYPES = {"cutoff": float, "item_concern": float, "sd_floor": float}
+_TYPES = {"cutoff": float, "item_concern": float, "sd_floor": float, "pooled_sd": float}
 
 
 def parse_policy(data: Any) -> Policy:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fic.domain.baseline import Baseline, lower_cusum
 from fic.domain.instruments import Instrument
 from fic.domain.policy import TENSION, Policy
+from fic.domain.predictive import Prediction, normal_tail
 from fic.domain.safety import mentions_risk
 from fic.domain.signals import LOW_ALLIANCE, RUPTURE, WATCH
 
@@ -28,6 +29,7 @@ class Limits:
     higher_is_better: bool
     drop: float  # R2's reliable change on the 0–1 scale
     low_run: int
+    total_max: float = 1.0  # the instrument's total in points, for reasons
 
     @classmethod
     def of(cls, instrument: Instrument, policy: Policy) -> Limits:
@@ -38,6 +40,7 @@ class Limits:
             higher_is_better=instrument.higher_is_better,
             drop=policy.reliable_drop(instrument) / instrument.total_max,
             low_run=policy.low_run,
+            total_max=instrument.total_max,
         )
 
     def is_low(self, x: float) -> bool:
@@ -76,14 +79,67 @@ def reliable_drop(before: float, x: float, limits: Limits) -> bool:
     return before - x >= limits.drop
 
 
-def personal_baseline(x: float, baseline: Baseline, policy: Policy) -> str | None:
-    """R3: z = (x − baseline median) / max(robust SD, floor); ≤ −2 rupture, ≤ −1.5 watch."""
-    z = baseline.z(x)
-    if z <= -policy.rupture_z:
-        return RUPTURE
-    if z <= -policy.watch_z:
-        return WATCH
+@dataclass(frozen=True)
+class Dip:
+    """R3's finding: how unusual today is for this client, and what lowered the bar."""
+
+    level: str
+    tail: float  # P(a session this low) under the client's predictive distribution
+    allowed: float  # the tail at or below which today counts as a rupture
+    boosts: tuple[str, ...]  # "cutoff", "item:<id>", "tension"
+
+
+def personal_dip(
+    x: float,
+    items: Mapping[str, float],
+    tension: str | None,
+    prediction: Prediction,
+    limits: Limits,
+    policy: Policy,
+) -> Dip | None:
+    """R3: today's total far in the lower tail of this client's predictive distribution.
+
+    A rupture when P(this low) ≤ boost · Φ(−rupture_z), a watch cue at Φ(−watch_z), and
+    never for a drop under min_drop. The boost multiplies for each piece of evidence in
+    the same session: below the cutoff while the usual level is not, most of the drop in
+    one item that is itself below concern, a little tension reported.
+    """
+    drop = prediction.centre - x
+    if drop < policy.min_drop or drop <= 0:
+        return None
+    boosts, factor = [], 1.0
+    if limits.cutoff is not None and x < limits.cutoff <= prediction.centre:
+        boosts.append("cutoff")
+        factor *= policy.cutoff_boost
+    item = _concentrated_item(items, drop * limits.total_max, limits)
+    if item is not None:
+        boosts.append(f"item:{item}")
+        factor *= policy.item_boost
+    if tension in TENSION and TENSION.index(tension) >= TENSION.index(policy.tension_watch):
+        boosts.append("tension")
+        factor *= policy.tension_boost
+    tail = prediction.tail(x)
+    for level, z in ((RUPTURE, policy.rupture_z), (WATCH, policy.watch_z)):
+        allowed = min(0.5, factor * normal_tail(z))
+        if tail <= allowed:
+            return Dip(level, tail, min(0.5, factor * normal_tail(policy.rupture_z)),
+                       tuple(boosts))  # fmt: skip
     return None
+
+
+def _concentrated_item(
+    items: Mapping[str, float], drop_points: float, limits: Limits
+) -> str | None:
+    """The one item that stands below the others by half the drop or more, below concern."""
+    concern = limits.item_concern
+    if concern is None or len(items) < 2:
+        return None
+    sign = 1.0 if limits.higher_is_better else -1.0
+    name = min(items, key=lambda key: sign * items[key])
+    others = [sign * value for key, value in items.items() if key != name]
+    gap = sum(others) / len(others) - sign * items[name]
+    low = items[name] < concern if limits.higher_is_better else items[name] > concern
+    return name if low and gap >= drop_points / 2 else None
 
 
 def slow_erosion(reference: Baseline, window: Sequence[float], policy: Policy) -> bool:

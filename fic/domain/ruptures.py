@@ -18,12 +18,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fic.domain import rules
+from fic.domain import reasons, rules
 from fic.domain.baseline import Baseline, robust_baseline
 from fic.domain.episodes import Episode, EpisodeBook
 from fic.domain.instruments import Instrument
 from fic.domain.outcomes import Progress, progress
 from fic.domain.policy import Policy
+from fic.domain.predictive import predict
 from fic.domain.signals import LEVELS, PUSHED, RUPTURE, URGENT, WATCH, Signal
 from fic.errors import HistoryError, PolicyError
 
@@ -75,11 +76,13 @@ class Tracker:
     ) -> None:
         self._instrument, self._policy, self._wellbeing = instrument, policy, wellbeing
         self._book = EpisodeBook(policy)
-        self._floor = policy.floor_for(instrument)
+        self._pooled = policy.pooled_sd_for(instrument)
+        # R4/R6's floor: the instrument's SD of a difference, or the pooled noise's if wider
+        self._floor = max(policy.floor_for(instrument), self._pooled * 2**0.5)
         self._limits = rules.Limits.of(instrument, policy)
         self._scores: list[float] = []  # the latest valid visits on the 0–1 scale, in order
         self._count = 0  # valid visits seen; self._scores keeps only the tail the rules need
-        self._keep = policy.baseline_max + policy.cusum_window
+        self._keep = max(policy.baseline_max, policy.spread_window) + policy.cusum_window
         self._signals: list[Signal] = []
         self._progress: list[Progress] = []
         self._low_running = 0
@@ -97,20 +100,23 @@ class Tracker:
             raise HistoryError("visits must be in strictly increasing session order")
         self._last_number = visit.number
         poor = self._update_progress(visit)
-        hits: list[tuple[str, str]] = []
+        hits: list[tuple[str, str, str | None]] = []
         x = None if visit.total is None else rules.rescale(visit.total, self._instrument)
         if x is None:
-            hits.append(("M1", WATCH))
+            hits.append(("M1", WATCH, None))
         else:
             hits += self._score_rules(visit, x)
         report = rules.client_report(visit.tension, visit.talked_through, self._policy)
         if report is not None:
-            hits.append(("R5", report))
-        found = [(r, level) for r, level in hits if self._policy.enabled(r)]
-        signals = [Signal(visit.number, r, level) for r, level in found if level != RUPTURE]
-        detections = [r for r, level in found if level == RUPTURE]
+            why = reasons.tension(visit.tension or "", x, self._limits)
+            hits.append(("R5", report, why if report == RUPTURE else None))
+        found = [hit for hit in hits if self._policy.enabled(hit[0])]
+        signals = [Signal(visit.number, r, level, reason=why)
+                   for r, level, why in found if level != RUPTURE]  # fmt: skip
+        detections = [r for r, level, _ in found if level == RUPTURE]
+        why_by_rule = {r: why for r, level, why in found if level == RUPTURE and why}
         signals += self._book.step(
-            visit.number, x, detections, self._reference, poor, report == RUPTURE
+            visit.number, x, detections, self._reference, poor, report == RUPTURE, why_by_rule
         )
         if self._policy.enabled("S1") and rules.risk_language(visit.comment, self._policy):
             signals.append(Signal(visit.number, "S1", URGENT))
@@ -158,34 +164,51 @@ class Tracker:
         tracker._progress_offset = len(tracker._progress)
         return tracker
 
-    def _score_rules(self, visit: Visit, x: float) -> list[tuple[str, str]]:
+    def _score_rules(self, visit: Visit, x: float) -> list[tuple[str, str, str | None]]:
         policy, limits, prior = self._policy, self._limits, self._scores
-        hits: list[tuple[str, str]] = []
+        hits: list[tuple[str, str, str | None]] = []
         self._low_running = self._low_running + 1 if limits.is_low(x) else 0
         level = rules.below_cutoff(x, visit.items, self._low_running, limits)
         if level is not None:
-            hits.append(("R1", level))
-        baseline, count = None, self._count
+            why = reasons.low_alliance(x, limits) if level != WATCH else None
+            hits.append(("R1", level, why))
+        prediction, count = None, self._count
         if count >= policy.baseline_min:
-            baseline = robust_baseline(prior[-policy.baseline_max :], self._floor)
+            prediction = predict(
+                prior, policy.baseline_max, policy.spread_window, self._pooled, policy.prior_df
+            )
         if prior and rules.reliable_drop(prior[-1], x, limits):
-            below = baseline is None or baseline.z(x) <= -policy.watch_z
-            hits.append(("R2", policy.reliable_drop_level if below else WATCH))
+            below = prediction is None or prediction.z(x) <= -policy.watch_z
+            level = policy.reliable_drop_level if below else WATCH
+            why = reasons.reliable_drop(prior[-1], x, limits) if level == RUPTURE else None
+            hits.append(("R2", level, why))
         if prior and not self._left_perfect and rules.first_drop_from_perfect(prior[-1], x):
             self._left_perfect = True
-            hits.append(("R5", WATCH))
-        if baseline is not None:
-            level = rules.personal_baseline(x, baseline, policy)
-            if level is not None:
-                hits.append(("R3", level))
+            hits.append(("R5", WATCH, None))
+        if prediction is not None:
+            dip = rules.personal_dip(x, visit.items, visit.tension, prediction, limits, policy)
+            if dip is not None:
+                why = reasons.dip(x, prediction, dip, limits, policy, self._pooled)
+                hits.append(("R3", dip.level, why if dip.level == RUPTURE else None))
             start = max(policy.baseline_min, count + 1 - policy.cusum_window)
             local = start - (count - len(prior))  # where `start` sits in the kept tail
             if self._cusum_reference[0] != start:
                 values = prior[max(0, local - policy.baseline_max) : local]
-                self._cusum_reference = (start, robust_baseline(values, self._floor))
-            if rules.slow_erosion(self._cusum_reference[1], [*prior[local:], x], policy):
-                hits.append(("R4", RUPTURE))
+                self._cusum_reference = (start, self._erosion_reference(values))
+            window = [*prior[local:], x]
+            if rules.slow_erosion(self._cusum_reference[1], window, policy):
+                why = reasons.erosion(self._cusum_reference[1], window, limits)
+                hits.append(("R4", RUPTURE, why))
         return hits
+
+    def _erosion_reference(self, values: Sequence[float]) -> Baseline:
+        """R4's reference: the robust baseline, its SD at least this client's shrunk SD."""
+        base = robust_baseline(values, self._floor)
+        policy = self._policy
+        spread = predict(
+            values, policy.baseline_max, policy.spread_window, self._pooled, policy.prior_df
+        ).sd
+        return Baseline(base.median, max(base.sd, spread), base.size)
 
     def _reference(self) -> Baseline:
         """What a rupture opened now is repaired against: the baseline before this visit."""

@@ -6,7 +6,7 @@ is an alert that someone receives and acknowledges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 WATCH = "watch"
 LOW_ALLIANCE = "low_alliance"
@@ -19,12 +19,18 @@ PUSHED = frozenset(LEVELS) - {WATCH}
 
 @dataclass(frozen=True)
 class Signal:
-    """Rule `rule` raised `level` at the visit numbered `number` (within `episode`, if any)."""
+    """Rule `rule` raised `level` at the visit numbered `number` (within `episode`, if any).
+
+    `reason` says why in plain words with the numbers (alerts carry one; cues may not). It
+    is an explanation, not part of the signal's identity, so it does not take part in
+    comparisons.
+    """
 
     number: int
     rule: str
     level: str
     episode: int | None = None
+    reason: str | None = field(default=None, compare=False)
 
     @property
     def is_pushed(self) -> bool:

@@ -15,6 +15,8 @@ from fic.domain.instruments import Instrument, parse_instrument
 from fic.errors import InstrumentError
 
 _SHIPPED = Path(__file__).parent
+# The two checks fic ships and reads by name: the end-of-session alliance check, the wellbeing.
+ALLIANCE, WELLBEING = "alliance", "wellbeing"
 _installed: list[Path] = []
 
 

@@ -27,6 +27,8 @@ from fic.crypto import KeyRing, WrappedKey, new_token
 from fic.errors import NotFound
 from fic.services.clinic.clinics import passphrase_binding
 from fic.services.delivery.webhook_channel import webhook_secret_binding
+from fic.services.integration.idempotency import reply_binding
+from fic.services.integration.inbound import secret_binding as inbound_binding
 from fic.services.reports.lifecycle import content_binding
 from fic.services.reports.requests import ERASED
 from fic.services.staff.second_factor import totp_binding
@@ -34,6 +36,7 @@ from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import Client, Report, Staff, TherapySession, utcnow
 from fic.storage.models_delivery import WebhookEndpoint
+from fic.storage.models_integration import IdempotentReply, InboundSecret
 from fic.storage.models_staff import StaffCredential
 
 # (table, sealed column, the row's binding): every value sealed directly under the ring.
@@ -42,6 +45,8 @@ DIRECT: tuple[tuple[type, str, Callable[[Any], bytes]], ...] = (
     (StaffCredential, "totp_secret_ct", lambda row: totp_binding(row.staff_id)),
     (WebhookEndpoint, "secret_ct", lambda row: webhook_secret_binding(row.id)),
     (Report, "content_ct", lambda row: content_binding(row.id)),
+    (InboundSecret, "secret_ct", lambda row: inbound_binding(row.clinic_id)),
+    (IdempotentReply, "body_ct", lambda row: reply_binding(row.id)),
 )
 
 
@@ -110,7 +115,7 @@ def erase_client(session: Session, clinic_id: uuid.UUID, client_ref: str) -> Era
     client.dek_kid = client.dek_wrapped = None
     client.client_ref = f"erased-{new_token()[:16]}"
     client.erased_at = utcnow()
-    sessions = session.execute(
+    sessions = session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         update(TherapySession).where(TherapySession.client_id == client.id)
         .values(contact_email_ct=None)).rowcount
     return Erasure(client.id, sessions, _purge_reports_showing(session, clinic_id, client.id))
@@ -125,7 +130,7 @@ def _purge_reports_showing(session: Session, clinic_id: uuid.UUID, client_id: uu
     if first is not None:
         showing = or_(showing, and_(Report.client_id.is_(None), Report.period_start <= last,
                                     Report.period_end >= first - timedelta(days=1)))
-    return session.execute(
+    return session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         update(Report)
         .where(Report.supervisor_id.in_(owners), Report.status != "purged", showing)
         .values(status="purged", content_ct=None, size_bytes=None, sha256=None,

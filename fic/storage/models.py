@@ -111,6 +111,8 @@ class ApiKey(Base):
     clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinic.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    # What the key may do (fic.services.integration.scopes); None = everything (older keys).
+    scopes: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = _created()
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -125,9 +127,9 @@ class Client(Base):
     # The client's data key, wrapped by a key-encryption key; NULL once erased.
     dek_kid: Mapped[str | None] = mapped_column(String(32))
     dek_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # The language the client reads fic in (form, links); None = the clinic's.
-    language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))  # None: the clinic's language
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # `fic client erase`
+    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no new sessions/links
     created_at: Mapped[datetime] = _created()
 
 
@@ -138,6 +140,7 @@ class TherapySession(Base):
     clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
     held_at: Mapped[datetime] = mapped_column(UTCDateTime)
     contact_email_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    external_ref: Mapped[str | None] = mapped_column(String(128))  # another system's id for it
     created_at: Mapped[datetime] = _created()
 
 
@@ -158,7 +161,6 @@ class FeedbackLink(Base):
 class Response(Base):
     __tablename__ = "response"
     id: Mapped[uuid.UUID] = _id()
-    # One response per session, whichever of its links was used.
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("therapy_session.id"), unique=True)
     link_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_link.id"), unique=True)
     # The form's instruments, comma-separated, the alliance check first.
@@ -199,6 +201,8 @@ class Alert(Base):
     rule: Mapped[str] = mapped_column(String(16))
     level: Mapped[str] = mapped_column(String(16))
     episode: Mapped[int | None] = mapped_column(Integer)
+    # why, in plain words with the scores (health data: shown to staff, never sent)
+    reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -220,6 +224,7 @@ class Episode(Base):
     escalated_session_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("therapy_session.id"))
     rules: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it opened (see Alert.reason)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

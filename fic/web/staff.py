@@ -16,7 +16,7 @@ from fic import jobs
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.alerts import acknowledgements, labels
-from fic.services.core import access, audit
+from fic.services.clients import by_staff
 from fic.services.core.access import Actor
 from fic.services.course import pages
 from fic.services.reports import lifecycle as report_service
@@ -49,7 +49,9 @@ def caseload(actor: Actor):
     with services().db.session() as session:
         rows = caseload_page.caseload(session, actor, now())
         clinic = page_clinic(actor)
-    return render_template("staff/caseload.html", actor=actor, clinic=clinic, rows=rows)
+        assignable = by_staff.assignable(session, actor)
+    return render_template("staff/caseload.html", actor=actor, clinic=clinic, rows=rows,
+                           assignable=assignable)
 
 
 @bp.get("/clients/<uuid:client_id>")
@@ -58,6 +60,7 @@ def client_course(actor: Actor, client_id: uuid.UUID):
     svc = services()
     try:
         page = pages.course_page(svc.db, svc.keys, actor, client_id, now())
+        roster = by_staff.roster_state(svc.db, actor, client_id)
     except NotFound:
         deny(actor, "client", client_id)
         raise
@@ -68,7 +71,8 @@ def client_course(actor: Actor, client_id: uuid.UUID):
                            chart=page.alliance_chart, totals=totals, client_id=client_id,
                            wellbeing=page.wellbeing_chart, goals=page.course.goals,
                            live_goals=sum(1 for g in page.course.goals if g["live"]),
-                           goal_chart=page.goals_chart)
+                           goal_chart=page.goals_chart, discharged=roster.discharged,
+                           assignable=roster.assignable)
 
 
 @bp.get("/alerts")
@@ -120,7 +124,7 @@ def acknowledge(actor: Actor, alert_id: uuid.UUID):
         deny(actor, "alert", alert_id)
         raise
     except InvalidRequest as error:
-        return _alert_page(actor, alert_id, str(error).partition(": ")[2] or str(error), 400)
+        return _alert_page(actor, alert_id, error.problem, 400)
     return redirect(url_for("staff.alerts", acknowledged=str(alert_id)), code=303)
 
 
@@ -156,7 +160,7 @@ def build_report(actor: Actor):
         requests.request_report(svc.db, requests.Owner(actor.staff_id), period,
                                 publish=jobs.publish)
     except InvalidRequest as error:
-        bad = "period" if str(error).startswith("period:") else "passphrase"
+        bad = "period" if error.field == "period" else "passphrase"
         return redirect(url_for("staff.reports", bad=bad), code=303)
     return redirect(url_for("staff.reports"), code=303)
 
@@ -167,14 +171,10 @@ def report(actor: Actor, report_id: uuid.UUID):
     """Download a stored report: its owner only; the file stays passphrase-encrypted."""
     svc = services()
     try:
-        with svc.db.session() as session:
-            found = access.report(session, actor, report_id)
-            pdf, file_name = report_service.content(svc.keys, found), found.file_name
+        pdf, file_name = report_service.download(svc.db, svc.keys, actor, report_id, now())
     except NotFound:
         deny(actor, "report", report_id)
         raise
-    audit.write(svc.db, "report_downloaded", actor_id=actor.staff_id,
-                clinic_id=actor.clinic_id, object_type="report", object_id=report_id, at=now())
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response

@@ -5,13 +5,16 @@ keeps what the admin typed, and every change is audited."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
-from sqlalchemy.orm import Session
 
 from fic import i18n
 from fic.errors import InvalidRequest, PolicyError
 from fic.extensions import services
-from fic.services.clinic import branding, clinic_settings, delivery_settings, policies
-from fic.services.core import audit
+from fic.services.clinic import (
+    branding,
+    clinic_settings,
+    policies,
+    settings_page,
+)
 from fic.services.core.access import Actor
 from fic.web.staff_admin import bp
 from fic.web.staff_session import now, page_clinic, signed_in
@@ -42,21 +45,16 @@ def clinic_page(actor: Actor):
     svc = services()
     error = None
     typed = request.form.to_dict() if request.method == "POST" else None
-    with svc.db.session() as session:
-        if typed is not None:
-            try:
-                with session.begin_nested():
-                    clinic_changes, delivery_changes = _changes(typed)
-                    clinic_settings.update(session, actor.clinic_id, clinic_changes)
-                    delivery_settings.update(session, actor.clinic_id, **delivery_changes)
-                    _audit(session, actor)
-            except InvalidRequest as problem:
-                error = str(problem)
-        values = typed if error else clinic_settings.page_values(session, actor.clinic_id)
-        header = page_clinic(actor)
-    if typed is not None and error is None:
-        return redirect(url_for(".clinic_page", saved=1), code=303)
-    return _render(actor, header, values, 400 if error else 200, error=error,
+    if typed is not None:
+        try:
+            settings_page.save(svc.db, actor, *_changes(typed), now())
+        except InvalidRequest as problem:
+            error = str(problem)
+        else:
+            return redirect(url_for(".clinic_page", saved=1), code=303)
+    values: dict[str, object] = (dict(typed) if typed is not None and error
+                                 else settings_page.current(svc.db, actor.clinic_id))
+    return _render(actor, page_clinic(actor), values, 400 if error else 200, error=error,
                    saved=bool(request.args.get("saved")))
 
 
@@ -81,8 +79,7 @@ def _render(actor: Actor, header: dict[str, str], values: dict[str, object], sta
 
 def _refused(actor: Actor, **notes: object):
     """A rejected upload: the page again with the reason, 400, nothing changed."""
-    with services().db.session() as session:
-        values = clinic_settings.page_values(session, actor.clinic_id)
+    values = settings_page.current(services().db, actor.clinic_id)
     return _render(actor, page_clinic(actor), values, 400, **notes)
 
 
@@ -92,17 +89,13 @@ def clinic_policy(actor: Actor):
     """Upload a policy file (tried first with `fic backtest`), or go back to the default."""
     svc = services()
     try:
-        if request.form.get("default") == "on":
-            policies.remove_policy(svc.settings, actor.clinic_id)
-        else:
-            upload = request.files.get("policy")
-            text = upload.read().decode("utf-8") if upload else ""
-            policies.install_policy_text(svc.settings, actor.clinic_id, text, "the file")
+        upload = request.files.get("policy")
+        text = None if request.form.get("default") == "on" else (
+            upload.read().decode("utf-8") if upload else "")
+        settings_page.set_policy(svc.db, svc.settings, actor, text, now())
     except (PolicyError, UnicodeDecodeError) as problem:
         message = str(problem) if isinstance(problem, PolicyError) else "not UTF-8 text"
         return _refused(actor, policy_error=message)
-    with svc.db.session() as session:
-        _audit(session, actor)
     return redirect(url_for(".clinic_page", saved=1), code=303)
 
 
@@ -113,11 +106,10 @@ def clinic_logo(actor: Actor):
     svc = services()
     upload = request.files.get("logo")
     try:
-        branding.save_logo(svc.settings, actor.clinic_id, upload.read() if upload else b"")
+        settings_page.set_logo(svc.db, svc.settings, actor, upload.read() if upload else b"",
+                               now())
     except InvalidRequest as problem:
-        return _refused(actor, logo_error=str(problem).partition(": ")[2])
-    with svc.db.session() as session:
-        _audit(session, actor)
+        return _refused(actor, logo_error=problem.problem)
     return redirect(url_for(".clinic_page", saved=1), code=303)
 
 
@@ -128,7 +120,7 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
         try:
             values[name] = int(form.get(name, ""))
         except ValueError:
-            raise InvalidRequest(f"{name}: a whole number") from None
+            raise InvalidRequest.about(name, "a whole number") from None
     reminder = form.get("reminder_after_hours", "").strip()
     values["reminder_after_hours"] = int(reminder) if reminder.isdigit() and len(
         reminder) < 10 else (reminder or None)
@@ -149,13 +141,3 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
     return clinic_part, delivery_part
 
 
-def _audit(session: Session, actor: Actor) -> None:
-    audit.record(
-        session,
-        "settings_changed",
-        actor_id=actor.staff_id,
-        clinic_id=actor.clinic_id,
-        object_type="clinic",
-        object_id=actor.clinic_id,
-        at=now(),
-    )

@@ -34,13 +34,14 @@ def change_goals(actor: Actor, client_id: uuid.UUID):
                 else:
                     goals.retire(session, client, goal_id, actor.staff_id, at)
             else:
-                raise InvalidRequest("goal: choose to name, reword or retire a goal")
+                raise InvalidRequest.about("goal", "choose to name, reword or retire a goal")
     except NotFound:
         deny(actor, "client", client_id)
         raise
     except InvalidRequest as error:
         return redirect(url_for("staff.client_course", client_id=client_id,
-                                goal_error=str(error).partition(": ")[2]) + "#goals", code=303)
+                                goal_error=error.problem if error.field else "") + "#goals",
+                        code=303)
     return redirect(url_for("staff.client_course", client_id=client_id, goals=action)
                     + "#goals", code=303)
 
@@ -49,4 +50,4 @@ def _goal_id(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw[:40])
     except ValueError:
-        raise InvalidRequest("goal: no such goal") from None
+        raise InvalidRequest.about("goal", "no such goal") from None

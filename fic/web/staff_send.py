@@ -38,7 +38,7 @@ def send_link(actor: Actor, client_id: uuid.UUID):
         deny(actor, "client", client_id)
         raise
     except InvalidRequest as error:
-        flash(str(error).partition(": ")[2] or str(error), "send_error")
+        flash(error.problem, "send_error")
         return redirect(url_for("staff.client_course", client_id=client_id) + "#send", code=303)
     if asked.kiosk_token is not None:  # the browser is the client's now: the form at /kiosk
         sign_in_steps.sign_out(svc.db, request_session.get(SID), now())

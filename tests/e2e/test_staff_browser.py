@@ -54,6 +54,8 @@ def test_a_supervisor_signs_in_with_totp_and_acknowledges_an_alert(served_world,
 
     page.goto(f"{base}/staff/clients/{world.ids['client_id']}")
     assert "Client C-1" in page.inner_text("h1")
+    # the episode the worker opened says why, in words and numbers
+    assert "tension that was not talked through" in page.locator(".reason").first.inner_text()
     assert page.locator(".chart img").evaluate("img => img.naturalWidth") > 0
     page.screenshot(path=str(ARTIFACTS / "staff-client-course.png"), full_page=True)
     page.goto(f"{base}/staff/caseload")

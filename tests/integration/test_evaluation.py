@@ -10,6 +10,7 @@ from fic.services.alerts.evaluation import evaluate_response
 from fic.storage import repository
 from fic.storage.models import Alert, Client, CourseState, Episode, Response, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
+from tests.staff_flows import make_account, signed_in_client
 
 
 def _course(app, scores, comments=None, ref="E-1"):
@@ -47,6 +48,31 @@ def test_a_v_shaped_drop_opens_one_episode_that_the_next_session_repairs(sqlite_
     assert [level for _, level in _alerts(sqlite_app)] == ["rupture"]
     assert _episodes(sqlite_app) == [(1, "repaired")]
     assert {m["To"] for m in mail.messages} == {clinic.clinician, clinic.supervisor}
+
+
+def test_the_rupture_alert_and_its_episode_keep_the_reason_but_the_email_does_not(
+    sqlite_app, mail
+):
+    _course(sqlite_app, [9.5, 9.4, 9.5, 9.6, 5.0, 9.5])
+    with sqlite_app.extensions["fic"].db.session() as session:
+        alert = session.scalars(select(Alert).where(Alert.level == "rupture")).one()
+        episode = session.scalars(select(Episode)).one()
+        assert alert.reason.startswith("Usual level 38 of 40 (last 4 forms); today 20, 18 ")
+        assert episode.reason == alert.reason
+    assert mail.messages and all("Usual level" not in m.as_string() for m in mail.messages)
+
+
+def test_the_alert_page_and_the_client_course_page_show_why_with_the_numbers(sqlite_app):
+    clinic = _course(sqlite_app, [9.5, 9.4, 9.5, 9.6, 5.0, 9.5])
+    with sqlite_app.extensions["fic"].db.session() as session:
+        alert = session.scalars(select(Alert).where(Alert.level == "rupture")).one()
+        alert_id, client_id = alert.id, alert.client_id
+    staff = signed_in_client(sqlite_app, clinic.clinician,
+                             make_account(sqlite_app, clinic.clinician, totp=False))
+    why = "Usual level 38 of 40 (last 4 forms); today 20, 18 points lower."
+    for page in (f"/staff/alerts/{alert_id}", f"/staff/clients/{client_id}"):
+        html = staff.get(page).get_data(as_text=True)
+        assert why in html and "counts as a rupture for this client" in html, page
 
 
 def test_low_scores_that_stay_low_do_not_alert_again(sqlite_app):

@@ -3,6 +3,7 @@ after the clinic's policy changed, and the same clients needing attention."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import uuid
 from datetime import timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from fic.cli import cli
 from fic.services.clinic.policies import install_policy_text
 from fic.storage import repository
-from fic.storage.models import Alert, Episode, utcnow
+from fic.storage.models import Alert, Episode, TherapySession, utcnow
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 from tests.staff_flows import make_account, signed_in_client
 
@@ -22,13 +23,14 @@ from tests.staff_flows import make_account, signed_in_client
 QUIETER = '{"disabled_rules": ["R2", "R3", "R4"]}'
 
 
-def _course(app, clinic, ref: str, scores: list[float], comment: str = "") -> uuid.UUID:
+def _course(app, clinic, ref: str, scores: list[float | None], comment: str = "") -> uuid.UUID:
     api = app.test_client()
     for week, score in enumerate(scores):
         held = utcnow() - timedelta(days=7 * (len(scores) - week))
         url = new_session(api, clinic, ref, held)["feedback_url"]
         last = week == len(scores) - 1
-        submit_form(app.test_client(), url, answers(score, comment=comment if last else ""))
+        if score is not None:
+            submit_form(app.test_client(), url, answers(score, comment=comment if last else ""))
     with app.extensions["fic"].db.session() as session:
         return repository.client_by_ref(session, repository.clinic_named(
             session, clinic.name).id, ref).id
@@ -70,8 +72,7 @@ def test_the_page_and_the_pdf_show_the_stored_episode_after_the_policy_changed(
     pdf = _pdf_text(sqlite_app, clinic, tmp_path / "progress.pdf", monkeypatch,
                     "--client", "P-1")
     assert "Episode 1, from session 4: open: not repaired yet." in page
-    opened = (utcnow() - timedelta(days=7)).date().isoformat()
-    assert f"Episode 1 opened {opened} open" in pdf
+    assert f"Episode 1 opened {_held(sqlite_app, stored.opened_session_id)} open" in pdf
     assert "Episode 2" not in page and "Episode 2" not in pdf
 
 
@@ -92,6 +93,25 @@ def test_a_client_with_an_open_urgent_alert_is_one_needing_attention(
     assert "Q-1" in rest and "Q-1" not in attention
 
 
+def _held(app, session_id: uuid.UUID) -> str:
+    """The day a session was held, as the report prints it (the clinic's zone is UTC)."""
+    with app.extensions["fic"].db.session() as session:
+        return session.get(TherapySession, session_id).held_at.date().isoformat()
+
+
 def _clinic_id(app, clinic) -> uuid.UUID:
     with app.extensions["fic"].db.session() as session:
         return repository.clinic_named(session, clinic.name).id
+
+
+def test_a_client_who_answered_no_form_yet_is_drawn_on_empty_axes_without_a_fetch(
+    sqlite_app, tmp_path, monkeypatch, caplog
+):
+    clinic = set_up_clinic(sqlite_app)
+    _course(sqlite_app, clinic, "N-1", [None, None])
+    today = utcnow().date()
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        text = _pdf_text(sqlite_app, clinic, tmp_path / "summary.pdf", monkeypatch,
+                         "--from", str(today - timedelta(days=30)), "--to", str(today))
+    assert "N-1" in text
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []

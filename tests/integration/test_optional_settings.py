@@ -29,7 +29,8 @@ def _none(values: dict[str, object]) -> dict[str, object]:
 
 def _policy(app, clinic):
     with app.extensions["fic"].db.session() as session:
-        return delivery_settings.policy_for(session, repository.clinic_named(session, clinic).id)
+        clinic_id = repository.clinic_named(session, clinic).id
+        return delivery_settings.delivery_policy(session, clinic_id)
 
 
 def _update(app, clinic, **changes):

@@ -137,6 +137,8 @@ def test_the_summary_is_aes256_r6_opens_only_with_the_passphrase_and_shows_each_
     assert "R-1" in attention and "open rupture" in attention
     assert "Please slow down next time" in attention
     assert "talked it through in session" in attention
+    # the rupture timeline says why, with the numbers
+    assert "Usual level 38 of 40 (last 3 forms); today 16, 22 points lower" in attention
     assert "R-2" in rest and "S-1" in rest and "R-2" not in attention
 
 

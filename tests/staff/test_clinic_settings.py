@@ -46,7 +46,7 @@ def test_an_admin_saves_the_clinics_settings_in_one_go(sqlite_app):
     assert saved.status_code == 303
     with sqlite_app.extensions["fic"].db.session() as session:
         clinic = session.scalar(select(Clinic))
-        policy = delivery_settings.policy_for(session, clinic.id)
+        policy = delivery_settings.delivery_policy(session, clinic.id)
         assert (clinic.timezone, clinic.language, clinic.instruments) == (
             "Europe/Berlin", "de", ["alliance", "wellbeing"])
         assert (clinic.report_weekday, clinic.report_hour, clinic.report_retention_days,
@@ -67,7 +67,7 @@ def test_a_mistake_saves_nothing_and_keeps_what_was_typed(sqlite_app):
     with sqlite_app.extensions["fic"].db.session() as session:
         clinic = session.scalar(select(Clinic))
         assert clinic.timezone == "UTC" and clinic.form_instruments is None
-        assert delivery_settings.policy_for(session, clinic.id).link_lifetime_hours == 96
+        assert delivery_settings.delivery_policy(session, clinic.id).link_lifetime_hours == 96
 
 
 def test_a_policy_file_is_checked_before_it_replaces_the_default(sqlite_app):

@@ -124,7 +124,9 @@ def test_the_cli_prints_one_json_object_with_alerts_episodes_and_summary():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"alerts", "episodes", "summary"}
-    assert set(data["alerts"][0]) == {"client_ref", "session_number", "rule", "level"}
+    assert set(data["alerts"][0]) == {"client_ref", "session_number", "rule", "level", "reason"}
+    ruptures = [a for a in data["alerts"] if a["level"] == "rupture"]
+    assert ruptures and all("of 40" in a["reason"] or "tension" in a["reason"] for a in ruptures)
     assert {e["state"] for e in data["episodes"]} <= {"open", "repaired", "escalated", "closed"}
     assert data["summary"]["clients"] == 7
 

@@ -142,6 +142,16 @@ def test_no_services_folder_holds_more_than_12_modules():
     assert crowded == {}
 
 
+def test_field_errors_are_carried_as_data_not_in_the_message():
+    """`InvalidRequest.about(field, problem)`, never "field: problem" for adapters to parse."""
+    import re
+
+    prefixed = re.compile(r'InvalidRequest\(f?"(\{[a-z_.]+\}|[a-z_]+): ')
+    found = [f"{m}:{n}" for m, p in MODULES.items()
+             for n, line in enumerate(p.read_text().splitlines(), 1) if prefixed.search(line)]
+    assert found == []
+
+
 def test_the_checks_see_the_rule_they_guard():
     """The import reader finds a real edge, so an empty answer above means something."""
     assert "fic.storage.db" in _imports(MODULES["fic.services.core.outbox"])

@@ -75,6 +75,7 @@ def test_a_bad_policy_file_is_refused_with_the_setting_named(data, message):
 def test_a_looser_policy_divides_only_the_detection_thresholds():
     loose = Policy().loosened(2)
     assert (loose.rupture_z, loose.cusum_h, loose.cusum_k) == (1.5, 2.0, 0.25)
+    assert (loose.pooled_sd, loose.min_drop) == (Policy().pooled_sd, Policy().min_drop)
     assert loose.sd_floor == Policy().sd_floor and loose.repair_window == 3
     with pytest.raises(PolicyError):
         Policy().loosened(0.5)

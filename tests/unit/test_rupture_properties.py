@@ -74,3 +74,16 @@ def test_missed_forms_never_raise_a_rupture_from_the_gap_itself(history, data):
     assert sorted((s.number, s.level) for s in signals if s.rule == "M1") == [
         (n, "watch") for n in sorted(missed)
     ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories())
+def test_every_rupture_alert_says_why_with_todays_total(history):
+    totals = {visit.number: visit.total for visit in history}
+    for alert in assess_course(history, ALLIANCE, POLICY).alerts:
+        if alert.level != "rupture":
+            continue
+        assert alert.reason, alert
+        total = totals[alert.number]
+        shown = f"{total:.1f}".removesuffix(".0")
+        assert f" {shown} of 40" in alert.reason or f"today {shown}," in alert.reason

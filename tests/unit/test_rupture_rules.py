@@ -1,7 +1,8 @@
 """Rules R1–R7 on hand-worked courses of the shipped alliance check (total 0–40).
 
-Hand figures: the SD floor is the alliance check's SE of a difference, 5·√(2·0.15) =
-2.739 points (0.0685 on the 0–1 scale); the reliable change is 1.96 × that = 5.37 points.
+Hand figures: R4's and R6's SD floor is the alliance check's SE of a difference,
+5·√(2·0.15) = 2.739 points (0.0685 on the 0–1 scale); the reliable change is 1.96 × that
+= 5.37 points. R3's worked numbers are in test_personal_dips.py.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def test_the_default_floor_and_reliable_change_are_the_instruments_own():
 
 
 def test_a_v_shaped_drop_is_one_rupture_repaired_the_next_session():
-    # session 5: z = (28 − 38) / 2.739 = −3.65 ≤ −3; session 6 is back above 38 − 0.5·2.739
+    # session 5 is 10 points under a steady 38 (R3); session 6 is back above 38 − 0.5·2.739
     result = assess_course(course(38, 38, 38, 38, 28, 38, 38), ALLIANCE, DEFAULT)
     assert [(s.number, s.rule, s.level) for s in result.alerts] == [(5, "R3", "rupture")]
     (episode,) = result.episodes
@@ -52,8 +53,9 @@ def test_slow_erosion_over_six_sessions_is_caught_by_the_cusum_on_its_sixth_sess
     # 0.60 + 0.96 + 1.33 + 1.69 = 4.57 > 4 at session 9; no single session is 3 SDs down
     visits = course(38, 38, 38, 37, 36, 35, 34, 33, 32)
     assert pushed(visits) == [(8, "R1", "low_alliance"), (9, "R4", "rupture")]
-    # the rolling baseline follows a slow slide (z = −1.28 each session), hence R4
-    assert not [s for s in assess(visits, ALLIANCE, DEFAULT) if s.rule in ("R2", "R3")]
+    # the rolling level follows a slow slide: no one session is a rupture, hence R4
+    signals = assess(visits, ALLIANCE, DEFAULT)
+    assert not [s for s in signals if s.rule in ("R2", "R3") and s.level != "watch"]
 
 
 def test_a_client_at_40_of_40_who_reports_tension_not_talked_through_has_a_rupture():
@@ -128,15 +130,17 @@ def test_a_repeated_low_score_in_an_open_episode_does_not_alert_again():
 
 
 def test_a_drop_in_the_cooldown_reopens_the_episode_and_a_later_one_opens_a_new_one():
-    visits = course(38, 38, 38, 38, 28, 38, 28, 38, 38, 38, 38, 28)
+    # the second opening dip is judged after the first two have left the client's last
+    # ten forms, so it is as surprising as the first
+    visits = course(38, 38, 38, 38, 28, 38, 28, *[38] * 11, 28)
     result = assess_course(visits, ALLIANCE, DEFAULT)
     assert [(s.number, s.rule) for s in result.alerts if s.level == "rupture"] == [
         (5, "R3"),
-        (12, "R3"),
+        (19, "R3"),
     ]
     first, second = result.episodes
     assert (first.state, first.opened_at, first.closed_at) == (REPAIRED, 5, 8)
-    assert second.opened_at == 12
+    assert second.opened_at == 19
 
 
 def test_a_rupture_while_wellbeing_shows_no_reliable_change_by_session_six_escalates_at_once():

@@ -65,12 +65,12 @@ def acknowledge(
     A second call returns the first record and writes nothing, whoever makes it.
     """
     if action not in REPAIR_ACTIONS:
-        raise InvalidRequest(f"action: must be one of {', '.join(REPAIR_ACTIONS)}")
+        raise InvalidRequest.about("action", f"must be one of {', '.join(REPAIR_ACTIONS)}")
     if via not in VIA:
-        raise InvalidRequest(f"via: must be one of {', '.join(VIA)}")
+        raise InvalidRequest.about("via", f"must be one of {', '.join(VIA)}")
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX_CHARS:
-        raise InvalidRequest(f"note: at most {NOTE_MAX_CHARS} characters")
+        raise InvalidRequest.about("note", f"at most {NOTE_MAX_CHARS} characters")
     named = isinstance(staff, StaffByEmail)
     with db.session() as session:
         staff_id = _staff_id(session, alert_id, staff)
@@ -80,7 +80,8 @@ def acknowledge(
             if not named:
                 raise
             # The alert is the caller's (checked above); the person named may not act on it.
-            raise InvalidRequest("staff: that staff member may not act on this alert") from None
+            raise InvalidRequest.about(
+                "staff", "that staff member may not act on this alert") from None
         existing = acknowledgement_of(session, alert.id)
         if existing is not None:
             return existing
@@ -104,7 +105,7 @@ def _staff_id(
     try:
         return repository.staff_by_email(session, staff.email, staff.clinic_id).id
     except NotFound:
-        raise InvalidRequest("staff: no staff member with that email here") from None
+        raise InvalidRequest.about("staff", "no staff member with that email here") from None
 
 
 def _record(
@@ -163,9 +164,9 @@ def _alert_in_scope(
         raise NotFound("no such alert")
     credential = session.get(StaffCredential, staff_id)
     if credential is not None and credential.disabled_at is not None:
-        raise InvalidRequest("staff: that staff member's account is disabled")
+        raise InvalidRequest.about("staff", "that staff member's account is disabled")
     if staff.role == "admin":
-        raise InvalidRequest("staff: only clinicians and supervisors acknowledge alerts")
+        raise InvalidRequest.about("staff", "only clinicians and supervisors acknowledge alerts")
     alert = access.alert(session, Actor(staff.id, staff.clinic_id, staff.role, staff.email),
                          alert_id)
     client = session.get(Client, alert.client_id)

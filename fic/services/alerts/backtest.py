@@ -24,7 +24,7 @@ from fic.domain.ruptures import Policy, Visit, assess_course
 from fic.errors import InvalidRequest
 
 SCORES = ("safety", "heard", "goals", "approach")
-WELLBEING = ("wb_personal", "wb_relationships", "wb_social", "wb_overall")
+WELLBEING_COLUMNS = ("wb_personal", "wb_relationships", "wb_social", "wb_overall")
 REQUIRED = ("client_ref", "session_number", "session_date", *SCORES, "tension", "talked_through")
 TENSION = {"none": "none", "no": "none", "little": "little", "a little": "little",
            "some": "some", "lot": "lot", "a lot": "lot"}  # fmt: skip
@@ -58,6 +58,7 @@ class Alert:
     session_number: int
     rule: str
     level: str
+    reason: str | None = None  # why, in words and numbers (every rupture has one)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class EpisodeRow:
     opened_at: int
     closed_at: int | None
     rules: tuple[str, ...]
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,10 +129,10 @@ def run_backtest(
     alerts: list[Alert] = []
     episodes: list[EpisodeRow] = []
     for ref in sorted(visits):
-        course = assess_course(visits[ref], alliance, policy, wellbeing)
-        alerts += [Alert(ref, s.number, s.rule, s.level) for s in course.alerts]
+        course = assess_course(_with_gaps(visits[ref]), alliance, policy, wellbeing)
+        alerts += [Alert(ref, s.number, s.rule, s.level, s.reason) for s in course.alerts]
         episodes += [
-            EpisodeRow(ref, e.number, e.state, e.opened_at, e.closed_at, e.rules)
+            EpisodeRow(ref, e.number, e.state, e.opened_at, e.closed_at, e.rules, e.reason)
             for e in course.episodes
         ]
     sessions = sum(len(rows) for rows in visits.values())
@@ -145,8 +147,14 @@ def run_backtest(
     return BacktestResult(tuple(alerts), tuple(episodes), summary)
 
 
+def _with_gaps(rows: list[Visit]) -> list[Visit]:
+    """A session number with no row is a session without a form, as the worker sees it."""
+    given = {visit.number: visit for visit in rows}
+    return [given.get(n, Visit(n, None)) for n in range(1, max(given, default=0) + 1)]
+
+
 def _check_header(header: list[str]) -> list[Problem]:
-    known = set(REQUIRED) | set(WELLBEING)
+    known = set(REQUIRED) | set(WELLBEING_COLUMNS)
     problems = [Problem(1, name, "is missing") for name in REQUIRED if name not in header]
     problems += [Problem(1, name or "(empty)", "is not a known column") for name in header
                  if name not in known]  # fmt: skip
@@ -175,12 +183,12 @@ def _visit(
     talked = YES_NO.get(cells["talked_through"].lower()) if cells["talked_through"] else None
     if cells["talked_through"] and talked is None:
         problems.append(Problem(line, "talked_through", "is not yes or no"))
-    given = [name for name in WELLBEING if cells.get(name)]
+    given = [name for name in WELLBEING_COLUMNS if cells.get(name)]
     wb: dict[str, int] = {}
-    if given and len(given) != len(WELLBEING):
+    if given and len(given) != len(WELLBEING_COLUMNS):
         problems.append(Problem(line, None, "wellbeing columns must be all filled or all empty"))
     elif given:
-        wb = _scores(line, cells, WELLBEING, problems)
+        wb = _scores(line, cells, WELLBEING_COLUMNS, problems)
     if problems:
         return None, problems
     answers = {name: scores[name] for name in SCORES}

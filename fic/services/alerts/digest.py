@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from fic.services.alerts.notifications import Senders
-from fic.services.clinic.delivery_settings import policy_for
+from fic.services.clinic.delivery_settings import delivery_policy
 from fic.services.core import channels
 from fic.services.delivery import ledger
 from fic.storage.db import Database
@@ -29,7 +29,7 @@ def send_due(db: Database, senders: Senders, now: datetime) -> int:
         ).all()
         plans = []
         for clinic_id in clinic_ids:
-            policy = policy_for(session, clinic_id)
+            policy = delivery_policy(session, clinic_id)
             local = now.astimezone(policy.zone)
             if local.hour != policy.digest_hour:
                 continue

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from fic import jobs
-from fic.services.clinic.delivery_settings import policy_for
+from fic.services.clinic.delivery_settings import delivery_policy
 from fic.services.core import outbox
 from fic.storage.db import Database
 from fic.storage.models import Alert, Client
@@ -41,7 +41,7 @@ def escalate_due(db: Database, now: datetime, limit: int = 500) -> list[uuid.UUI
             .order_by(Alert.created_at)
             .limit(limit)
         ).all()
-        policies = {c: policy_for(session, c) for c in {row.clinic_id for row in rows}}
+        policies = {c: delivery_policy(session, c) for c in {row.clinic_id for row in rows}}
     queued = []
     for row in rows:
         after = policies[row.clinic_id].escalate_after(row.level)

@@ -17,6 +17,7 @@ def alert_summary(session: Session, alert: Alert) -> dict[str, object]:
         "level": alert.level,
         "level_text": LEVEL_TEXT.get(alert.level, alert.level),
         "rule_text": RULE_TEXT.get(alert.rule, alert.rule),
+        "reason": alert.reason,  # why, in words and numbers (health data: pages only)
         "created_at": alert.created_at,
         "acknowledged_at": alert.acknowledged_at,
         "acknowledged_action": ack.action if ack else None,

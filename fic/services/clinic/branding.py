@@ -19,7 +19,7 @@ LOGO_MAX_BYTES = 256 * 1024
 # the header's size is checked before any pixel is decoded.
 LOGO_MAX_SIDE = 2000
 LOGO_MAX_PIXELS = 2_000_000
-TOO_LARGE = f"logo: at most {LOGO_MAX_SIDE}×{LOGO_MAX_SIDE} pixels and 2 megapixels"
+TOO_LARGE = f"at most {LOGO_MAX_SIDE}×{LOGO_MAX_SIDE} pixels and 2 megapixels"
 
 
 def logo_path(settings: Settings, clinic_id: uuid.UUID) -> Path:
@@ -29,9 +29,9 @@ def logo_path(settings: Settings, clinic_id: uuid.UUID) -> Path:
 def save_logo(settings: Settings, clinic_id: uuid.UUID, data: bytes) -> None:
     """PNG only (an SVG could reach out for resources), at most 256 kB."""
     if not data.startswith(PNG_SIGNATURE):
-        raise InvalidRequest("logo: a PNG image")
+        raise InvalidRequest.about("logo", "a PNG image")
     if len(data) > LOGO_MAX_BYTES:
-        raise InvalidRequest("logo: at most 256 kB")
+        raise InvalidRequest.about("logo", "at most 256 kB")
     _check_pixels(data)
     path = logo_path(settings, clinic_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,9 +54,9 @@ def _check_pixels(data: bytes) -> None:
             with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
                 width, height = image.size
                 if max(width, height) > LOGO_MAX_SIDE or width * height > LOGO_MAX_PIXELS:
-                    raise InvalidRequest(TOO_LARGE)
+                    raise InvalidRequest.about("logo", TOO_LARGE)
                 image.verify()  # every chunk and checksum, to IEND (load() may forgive a cut)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidRequest(TOO_LARGE) from None
+        raise InvalidRequest.about("logo", TOO_LARGE) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidRequest("logo: not a readable PNG image") from None
+        raise InvalidRequest.about("logo", "not a readable PNG image") from None

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest, NotFound
-from fic.reports.labels import LANGUAGES
-from fic.services.clinic import delivery_settings
+from fic.i18n import LANGUAGES
 from fic.storage.models import Clinic
 
 FORMS = {"alliance": ["alliance"], "alliance+wellbeing": ["alliance", "wellbeing"]}
@@ -32,52 +31,24 @@ def _check(name: str, value: object) -> object:
         try:
             ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidRequest("timezone: a time zone such as Europe/Berlin") from None
+            raise InvalidRequest.about("timezone", "a time zone such as Europe/Berlin") from None
         return str(value)
     if name == "language":
         if value not in LANGUAGES:
-            raise InvalidRequest(f"language: one of {', '.join(LANGUAGES)}")
+            raise InvalidRequest.about("language", f"one of {', '.join(LANGUAGES)}")
         return value
     if name == "form_instruments":
         if value not in FORMS:
-            raise InvalidRequest("form_instruments: the alliance check, with or without wellbeing")
+            raise InvalidRequest.about(
+                "form_instruments", "the alliance check, with or without wellbeing")
         return FORMS[str(value)]
     limits = {"report_weekday": (0, 6), "report_hour": (0, 23),
               "report_retention_days": (30, 3650)}
     if name in limits:
         low, high = limits[name]
         if not isinstance(value, int) or not low <= value <= high:
-            raise InvalidRequest(f"{name}: a whole number from {low} to {high}")
+            raise InvalidRequest.about(name, f"a whole number from {low} to {high}")
         return value
     if name == "report_attach_pdf":
         return bool(value)
     raise InvalidRequest(f"unknown clinic setting: {name}")
-
-
-def page_values(session: Session, clinic_id: uuid.UUID) -> dict[str, object]:
-    """Every setting the admin's clinic page shows, as the form's fields hold them."""
-    clinic = session.get(Clinic, clinic_id)
-    assert clinic is not None  # noqa: S101 - the admin's own clinic
-    policy = delivery_settings.policy_for(session, clinic_id)
-    form = next(
-        (k for k, v in FORMS.items() if v == clinic.instruments), "alliance"
-    )
-    values: dict[str, object] = {
-        "timezone": clinic.timezone,
-        "language": clinic.language,
-        "form_instruments": form,
-        "report_weekday": clinic.report_weekday,
-        "report_hour": clinic.report_hour,
-        "report_retention_days": clinic.report_retention_days,
-        "report_attach_pdf": clinic.report_attach_pdf,
-        "link_lifetime_hours": policy.link_lifetime_hours,
-        "reminder_after_hours": policy.reminder_after_hours or "",
-        "quiet_start": policy.quiet_start or "",
-        "quiet_end": policy.quiet_end or "",
-        "on_call_email": policy.on_call_email or "",
-        "watch_digest": policy.watch_digest,
-        "escalate_rupture_minutes": policy.escalate_rupture_minutes,
-        "escalate_urgent_minutes": policy.escalate_urgent_minutes,
-    }
-    values.update({f"crisis_{lang}": text for lang, text in policy.crisis_text.items()})
-    return values

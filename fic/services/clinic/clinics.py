@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding, new_passphrase, new_token, sha256_hex
 from fic.errors import InvalidRequest, NotFound
+from fic.services.clinic import api_scopes
 from fic.services.core import addresses
 from fic.storage import repository
 from fic.storage.db import Database
-from fic.storage.models import ApiKey, Clinic, Staff, utcnow
+from fic.storage.models import ApiKey, Clinic, Staff
 
 ROLES = ("clinician", "supervisor", "admin")
 API_KEY_PREFIX = "fic_"
@@ -65,27 +66,15 @@ def add_staff(
     return staff
 
 
-def create_api_key(session: Session, clinic: Clinic) -> NewApiKey:
-    """The key is returned once; only its SHA-256 is stored."""
+def create_api_key(
+    session: Session, clinic: Clinic, scopes: list[str] | None = None
+) -> NewApiKey:
+    """The key is returned once; only its SHA-256 is stored. No scopes = full access."""
     key = API_KEY_PREFIX + new_token()
-    row = ApiKey(id=uuid.uuid4(), clinic_id=clinic.id, key_hash=sha256_hex(key), prefix=key[:12])
+    row = ApiKey(id=uuid.uuid4(), clinic_id=clinic.id, key_hash=sha256_hex(key), prefix=key[:12],
+                 scopes=api_scopes.check_scopes(scopes))
     session.add(row)
     return NewApiKey(row.id, key)
-
-
-def clinic_for_api_key(session: Session, presented: str) -> Clinic:
-    return caller_for_api_key(session, presented)[0]
-
-
-def caller_for_api_key(session: Session, presented: str) -> tuple[Clinic, uuid.UUID]:
-    """The clinic an API key belongs to and the key's id (for the audit trail)."""
-    row = session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == sha256_hex(presented), ApiKey.revoked_at.is_(None))
-    )
-    clinic = session.get(Clinic, row.clinic_id) if row else None
-    if clinic is None or row is None:
-        raise NotFound("unknown or revoked API key")
-    return clinic, row.id
 
 
 def set_report_passphrase(session: Session, keys: KeyRing, staff: Staff) -> str:
@@ -108,24 +97,6 @@ def report_passphrase(keys: KeyRing, staff: Staff) -> str:
 def passphrase_binding(staff_id: uuid.UUID) -> bytes:
     return binding("staff", "report_passphrase", staff_id)
 
-
-def revoke_api_key(session: Session, key_id: uuid.UUID) -> None:
-    row = session.get(ApiKey, key_id)
-    if row is None:
-        raise NotFound("no such API key")
-    row.revoked_at = utcnow()
-
-
-def clinic_id_for_api_key(db: Database, presented: str) -> uuid.UUID:
-    """The clinic an API key belongs to (NotFound when it is unknown or revoked)."""
-    return api_caller(db, presented)[0]
-
-
-def api_caller(db: Database, presented: str) -> tuple[uuid.UUID, uuid.UUID]:
-    """The clinic's id and the key's id (for the audit trail) of a presented API key."""
-    with db.session() as session:
-        clinic, key_id = caller_for_api_key(session, presented)
-        return clinic.id, key_id
 
 
 def header(db: Database, clinic_id: uuid.UUID) -> dict[str, str]:

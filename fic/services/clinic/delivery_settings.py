@@ -103,7 +103,7 @@ FIELDS = tuple(
 )
 
 
-def policy_for(session: Session, clinic_id: uuid.UUID) -> DeliveryPolicy:
+def delivery_policy(session: Session, clinic_id: uuid.UUID) -> DeliveryPolicy:
     clinic = session.get(Clinic, clinic_id)
     if clinic is None:
         raise NotFound("no such clinic")
@@ -123,7 +123,7 @@ def update(session: Session, clinic_id: uuid.UUID, **changes: object) -> Deliver
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise InvalidRequest(f"unknown delivery setting: {', '.join(sorted(unknown))}")
-    current = policy_for(session, clinic_id)
+    current = delivery_policy(session, clinic_id)
     for name, value in changes.items():
         _check(name, value)
     quiet = [changes.get(name, getattr(current, name)) for name in ("quiet_start", "quiet_end")]
@@ -139,7 +139,7 @@ def update(session: Session, clinic_id: uuid.UUID, **changes: object) -> Deliver
         setattr(row, name, value)
     row.updated_at = utcnow()
     session.flush()
-    return policy_for(session, clinic_id)
+    return delivery_policy(session, clinic_id)
 
 
 # Upper bounds: a link lives at most 60 days; escalation waits at most 30 days.
@@ -163,13 +163,13 @@ def _check(name: str, value: object) -> None:
         not _whole(value) or not 0 < value <= BOUNDS[name]  # type: ignore[operator]
     ):
         extra = ", or none" if name == "reminder_after_hours" else ""
-        raise InvalidRequest(f"{name}: a whole number from 1 to {BOUNDS[name]}{extra}")
+        raise InvalidRequest.about(name, f"a whole number from 1 to {BOUNDS[name]}{extra}")
     if name in ("quiet_start", "quiet_end") and value is not None and (
         not isinstance(value, str) or not _HHMM.match(value)
     ):
-        raise InvalidRequest(f"{name}: a time as HH:MM")
+        raise InvalidRequest.about(name, "a time as HH:MM")
     if name == "digest_hour" and (not isinstance(value, int) or not 0 <= value <= 23):
-        raise InvalidRequest(f"{name}: an hour from 0 to 23")
+        raise InvalidRequest.about(name, "an hour from 0 to 23")
     if name == "on_call_email" and value is not None:
         addresses.email_address(value, name)
     if name == "routing":
@@ -180,18 +180,18 @@ def _check(name: str, value: object) -> None:
         or not all(isinstance(k, str) and _LANGUAGE.match(k) and isinstance(v, str)
                    and len(v) <= 2000 for k, v in value.items())
     ):
-        raise InvalidRequest(f"{name}: texts by language, each at most 2,000 characters")
+        raise InvalidRequest.about(name, "texts by language, each at most 2,000 characters")
 
 
 def _check_routing(value: object) -> None:
     if not isinstance(value, dict):
-        raise InvalidRequest("routing: targets by level")
+        raise InvalidRequest.about("routing", "targets by level")
     for level, targets in value.items():
         if level not in ROUTED_LEVELS:
-            raise InvalidRequest(f"routing: levels are {', '.join(ROUTED_LEVELS)}")
+            raise InvalidRequest.about("routing", f"levels are {', '.join(ROUTED_LEVELS)}")
         known = (*TARGETS, *sorted(set(channels.registered()) - {"email", "sms"}))
         if not isinstance(targets, list) or not set(targets) <= set(known):
-            raise InvalidRequest(f"routing: targets are {', '.join(known)}")
+            raise InvalidRequest.about("routing", f"targets are {', '.join(known)}")
 
 
 def _time(text: str) -> time:
@@ -208,7 +208,7 @@ def _zone(name: str) -> ZoneInfo:
 
 def show(db: Database, clinic_id: uuid.UUID) -> DeliveryPolicy:
     with db.session() as session:
-        return policy_for(session, clinic_id)
+        return delivery_policy(session, clinic_id)
 
 
 def change(db: Database, clinic_id: uuid.UUID, **changes: object) -> DeliveryPolicy:

@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from fic.errors import NotFound
-from fic.storage.models import Alert, ApiKey, Client, Report, Response, Staff, TherapySession
+from fic.storage.models import Alert, ApiKey, Client, Report, Staff, TherapySession
 from fic.storage.models_staff import StaffToken
 
 CLINICAL = frozenset({"clinician", "supervisor"})
@@ -43,10 +43,6 @@ class Actor:
     def may(self, capability: str) -> bool:
         return capability in CAPABILITIES.get(self.role, frozenset())
 
-
-def require(actor: Actor, capability: str) -> None:
-    if not actor.may(capability):
-        raise NotFound("not available to this role")
 
 
 def clinicians_in_scope(actor: Actor) -> Select[uuid.UUID]:
@@ -85,17 +81,6 @@ def alert(session: Session, actor: Actor, alert_id: uuid.UUID) -> Alert:
         raise NotFound("no such alert")
     return found
 
-
-def therapy_session(session: Session, actor: Actor, session_id: uuid.UUID) -> TherapySession:
-    found = session.scalar(
-        select(TherapySession).where(
-            TherapySession.id == session_id,
-            TherapySession.client_id.in_(clients_in_scope(actor).with_only_columns(Client.id)),
-        )
-    )
-    if found is None:
-        raise NotFound("no such session")
-    return found
 
 
 def report(session: Session, actor: Actor, report_id: uuid.UUID) -> Report:
@@ -156,13 +141,6 @@ def api_session(session: Session, clinic_id: uuid.UUID, session_id: uuid.UUID) -
     api_client(session, clinic_id, found.client_id)
     return found
 
-
-def api_response(session: Session, clinic_id: uuid.UUID, response_id: uuid.UUID) -> Response:
-    found = session.get(Response, response_id)
-    if found is None:
-        raise NotFound("no such response")
-    api_session(session, clinic_id, found.session_id)
-    return found
 
 
 def api_report(session: Session, clinic_id: uuid.UUID, report_id: uuid.UUID) -> Report:

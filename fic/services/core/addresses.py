@@ -19,10 +19,10 @@ MAX_LENGTH = 254
 def email_address(value: object, field: str = "email") -> str:
     """The normalised address (domain lower-cased), or InvalidRequest naming the field."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_LENGTH:
-        raise InvalidRequest(f"{field}: an email address of at most {MAX_LENGTH} characters")
+        raise InvalidRequest.about(field, f"an email address of at most {MAX_LENGTH} characters")
     try:
         checked = validate_email(value.strip(), check_deliverability=False,
                                  test_environment=True, allow_display_name=False)
     except EmailNotValidError:
-        raise InvalidRequest(f"{field}: not a valid email address") from None
+        raise InvalidRequest.about(field, "not a valid email address") from None
     return checked.normalized

@@ -37,6 +37,9 @@ ACTIONS = (
     "api_key_created", "api_key_revoked", "audit_viewed", "access_denied",
     "client_erased", "keys_rotated", "link_sent", "goal_named", "goal_reworded", "goal_retired",
     "api_call", "staff_added", "passphrase_rotated", "webhook_added", "report_exported",
+    "client_created", "client_reassigned", "client_discharged",
+    "webhook_removed", "webhook_rotated", "responses_imported",
+    "inbound_session",
 )
 
 

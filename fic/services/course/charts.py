@@ -8,25 +8,25 @@ WeasyPrint draws an <img> faster than inline SVG.
 
 from __future__ import annotations
 
-from fic.instruments import load
+from fic.instruments import ALLIANCE, WELLBEING, load
 from fic.reports import charts
 from fic.services.course.model import CourseModel
 
-ALLIANCE, WELLBEING = "alliance", "wellbeing"
 
-
-def alliance_chart(course: CourseModel) -> str | None:
-    """None when no session of the course has an alliance total."""
+def alliance_chart(course: CourseModel, empty: bool = False) -> str | None:
+    """None when no session of the course has an alliance total, unless `empty` asks for the
+    bare axes (a report draws them for a client who answered nothing yet)."""
     measure = course.measure(ALLIANCE)
     points = [(r.number, r.total(ALLIANCE)) for r in course.rows]
-    if measure is None or all(total is None for _, total in points):
+    if not empty and (measure is None or all(total is None for _, total in points)):
         return None
+    shipped = load(ALLIANCE)
     return charts.data_uri(charts.alliance_chart(
-        points, measure.cutoff or 0,
+        points, (measure.cutoff if measure else shipped.cutoff) or 0,
         ruptures=[int(str(e["opened"])) for e in course.episodes],
         repairs=[int(str(e["closed"])) for e in course.episodes
                  if e["state"] == "repaired" and e["closed"]],
-        top_value=measure.total_max,
+        top_value=measure.total_max if measure else shipped.total_max,
     ))
 
 

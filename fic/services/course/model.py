@@ -149,10 +149,11 @@ def stored_episodes(
             "number": e.number,
             "state": state,
             "opened": opened,
-            "closed": closed if state in ("repaired", "closed") else None,
+            "closed": None if state == "open" else closed,
             "state_text": EPISODE_TEXT.get(state, state),
             "rules": "; ".join(RULE_SHORT.get(r, r) for r in (e.rules or [])),
             "rule_ids": list(e.rules or []),
+            "reason": e.reason,  # why it opened, in words and numbers
         })
     return episodes
 

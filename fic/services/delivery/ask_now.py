@@ -44,7 +44,7 @@ def ask_now(
     with db.session() as session:
         client = access.client(session, actor, client_id)
         if channel not in CHANNELS:
-            raise InvalidRequest("channel: choose the room, SMS or email")
+            raise InvalidRequest.about("channel", "choose the room, SMS or email")
         clinic = session.get(Clinic, client.clinic_id)
         clinician = session.get(Staff, client.clinician_id)
         assert clinic is not None and clinician is not None  # noqa: S101 - foreign keys

@@ -23,7 +23,7 @@ def log(db: Database, clinic_id: uuid.UUID, status: str | None = None,
 def _log(session: Session, clinic_id: uuid.UUID, status: str | None,
          limit: int) -> list[dict[str, object]]:
     if status is not None and status not in STATUSES:
-        raise InvalidRequest(f"status: one of {', '.join(STATUSES)}")
+        raise InvalidRequest.about("status", f"one of {', '.join(STATUSES)}")
     query = select(Delivery).where(Delivery.clinic_id == clinic_id)
     if status is not None:
         query = query.where(Delivery.status == status)

@@ -21,7 +21,7 @@ from fic.crypto import KeyRing, sha256_hex
 from fic.delivery.email import Mailer
 from fic.delivery.sms import SmsSender
 from fic.errors import InvalidRequest
-from fic.services.clinic.delivery_settings import DeliveryPolicy, policy_for
+from fic.services.clinic.delivery_settings import DeliveryPolicy, delivery_policy
 from fic.services.core import access, channels, outbox, vault
 from fic.services.core.outbox import Publisher
 from fic.services.delivery import ledger
@@ -64,7 +64,7 @@ def deliver_link(
         if (therapy is None or not _has_contact(session, senders, therapy, channel)
                 or links.answered(session, session_id)):
             return ledger.DONE
-        policy = policy_for(session, _client(session, therapy).clinic_id)
+        policy = delivery_policy(session, _client(session, therapy).clinic_id)
     spec = ledger.Spec(f"link:{session_id}:{channel}", f"link_{channel}", channel, session_id,
                        policy.clinic_id)
     if policy.is_quiet(now):
@@ -103,7 +103,7 @@ def add_phone(session: Session, keys: KeyRing, session_id: uuid.UUID, phone: str
     """Store (sealed) the number a session's link goes to by SMS."""
     phone = phone.strip().replace(" ", "")
     if not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
-        raise InvalidRequest("phone: an international number such as +447700900123")
+        raise InvalidRequest.about("phone", "an international number such as +447700900123")
     therapy = session.get(TherapySession, session_id)
     assert therapy is not None  # noqa: S101 - callers checked scope
     sealed = vault.seal(keys, _client(session, therapy), phone, phone_binding(session_id))
@@ -128,7 +128,9 @@ def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, chan
     if therapy is None or links.answered(session, session_id):
         return None
     client = _client(session, therapy)
-    policy = policy_for(session, client.clinic_id)
+    if client.discharged_at is not None:  # a discharged client gets no more links
+        return None
+    policy = delivery_policy(session, client.clinic_id)
     # An earlier attempt that never reached the provider leaves a token nobody holds.
     session.execute(
         update(FeedbackLink)

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from fic.services.clinic.delivery_settings import policy_for
+from fic.services.clinic.delivery_settings import delivery_policy
 from fic.services.delivery import ledger
 from fic.services.delivery.link_messages import LinkSenders, send_link_message
 from fic.services.forms.links import answered
@@ -55,7 +55,7 @@ def send_reminder(db: Database, senders: LinkSenders, session_id: uuid.UUID,
         if answered(session, session_id) or expires_at is None or expires_at <= now:
             reminder.cancelled_at = now
             return ledger.DONE
-        policy = policy_for(session, client.clinic_id)
+        policy = delivery_policy(session, client.clinic_id)
         if policy.is_quiet(now):
             return ledger.LATER
         reminder.sent_at = reminder.sent_at or now

@@ -24,22 +24,22 @@ def check(url: str, allow_private: bool = False) -> None:
     if not isinstance(url, str) or not url or len(url) > MAX_URL or any(
         ch.isspace() or ord(ch) < 32 for ch in url
     ):
-        raise InvalidRequest(f"url: an https URL of at most {MAX_URL} characters")
+        raise InvalidRequest.about("url", f"an https URL of at most {MAX_URL} characters")
     parts = urlsplit(url)
     allowed = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed:
-        raise InvalidRequest("url: the URL must start with https://")
+        raise InvalidRequest.about("url", "the URL must start with https://")
     if not parts.hostname or parts.username or parts.password:
-        raise InvalidRequest("url: a host name, without a user name or password")
+        raise InvalidRequest.about("url", "a host name, without a user name or password")
     if allow_private:
         return
     try:
         port = parts.port or 443
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port)}
     except (OSError, ValueError, UnicodeError):
-        raise InvalidRequest("url: the host name does not resolve") from None
+        raise InvalidRequest.about("url", "the host name does not resolve") from None
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
+        ip = ipaddress.ip_address(str(address).split("%")[0])
         if not ip.is_global or ip.is_multicast:
-            raise InvalidRequest("url: the host is loopback, link-local or private; an operator "
-                                 "may allow that with --allow-private")
+            raise InvalidRequest.about("url", "the host is loopback, link-local or private; "
+                                       "an operator may allow that with --allow-private")

@@ -18,22 +18,16 @@ from fic.crypto import KeyRing, binding
 from fic.domain.rules import risk_language
 from fic.errors import FicError
 from fic.services.clinic import policies
-from fic.services.clinic.delivery_settings import policy_for
+from fic.services.clinic.delivery_settings import delivery_policy
 from fic.settings import Settings
 from fic.storage.db import Database
-from fic.storage.models import Client, Response, TherapySession
 
 _AAD = binding("thanks", "note", "v1")
 
 
-def note_for(db: Database, keys: KeyRing, settings: Settings, response_id: uuid.UUID,
+def note_for(keys: KeyRing, settings: Settings, clinic_id: uuid.UUID,
              comment: str | None) -> str:
-    with db.session() as session:
-        response = session.get(Response, response_id)
-        therapy = session.get(TherapySession, response.session_id) if response else None
-        client = session.get(Client, therapy.client_id) if therapy else None
-        assert client is not None  # noqa: S101 - just stored
-        clinic_id = client.clinic_id
+    """The sealed note; the submission already knows the clinic, so this reads nothing."""
     concern = risk_language(comment, policies.policy_for(settings, clinic_id))
     plain = json.dumps({"c": str(clinic_id), "h": int(concern)})
     return base64.urlsafe_b64encode(keys.seal_direct(plain, _AAD)).decode().rstrip("=")
@@ -51,7 +45,7 @@ def crisis_text(db: Database, keys: KeyRing, note: str, languages: list[str]) ->
     if not data.get("h"):
         return None
     with db.session() as session:
-        own = policy_for(session, clinic_id).crisis_text_for(languages)
+        own = delivery_policy(session, clinic_id).crisis_text_for(languages)
     return own or _(
         "If you are thinking about harming yourself or feel unsafe right now, please call your "
         "local emergency number or go to the nearest emergency department. You can also "

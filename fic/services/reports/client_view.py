@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from fic.crypto import KeyRing
 from fic.domain.outcomes import course_progress
 from fic.domain.signals import PUSHED
-from fic.instruments import load
+from fic.instruments import ALLIANCE, WELLBEING, load
 from fic.services.clinic.policies import policy_for
 from fic.services.course import charts
 from fic.services.course.model import CourseModel, client_course
@@ -99,8 +99,8 @@ def client_view(
                              if not _acknowledged_by(a["acknowledged_at"], until)}
         view.rows.append({
             "date": dates[row.number],
-            "alliance": _points(row.total("alliance")) if row.answered else "",
-            "wellbeing": _points(row.total("wellbeing")) if row.answered else "",
+            "alliance": _points(row.total(ALLIANCE)) if row.answered else "",
+            "wellbeing": _points(row.total(WELLBEING)) if row.answered else "",
             "tension": row.tension or "", "alerts": ", ".join(levels),
             "missed": "" if row.answered else "missed",
         })  # fmt: skip
@@ -110,7 +110,7 @@ def client_view(
         if not row.answered:
             continue
         view.answered_in_period += 1
-        total = row.total("alliance")
+        total = row.total(ALLIANCE)
         if total is not None:
             view.totals_in_period.append(total)
         if levels and row.comment is not None:
@@ -118,7 +118,7 @@ def client_view(
     _outcome(view, course, settings, client)
     in_period = {row.number for row in course.rows if row.held_at >= start}
     view.episodes = _episodes(course, dates, in_period, view)
-    view.alliance_chart = charts.alliance_chart(course) or ""
+    view.alliance_chart = charts.alliance_chart(course, empty=True) or ""
     view.wellbeing_chart = charts.wellbeing_chart(course) or ""
     view.goals = [{**g, "name": str(g["slot"]), "ratings": " → ".join(
         _points(v) for _, v in g["points"] if v is not None) or "–"}  # type: ignore[attr-defined]
@@ -140,7 +140,7 @@ def _outcome(view: ClientView, course: CourseModel, settings: Settings, client: 
     view.latest_alliance = valid[-1]["alliance"] if valid else "–"
     policy = policy_for(settings, client.clinic_id)
     progress = course_progress([(r.number, r.total("wellbeing")) for r in course.rows],
-                               load("wellbeing"), policy.progress_session, policy.trajectory)
+                               load(WELLBEING), policy.progress_session, policy.trajectory)
     if progress:
         view.outcome, view.not_on_track = progress[-1].category, progress[-1].not_on_track
 
@@ -173,7 +173,7 @@ def _episodes(
             "opened": dates[opened],
             "closed": dates.get(int(str(episode["closed"] or 0)), ""),
             "in_period": opened in in_period or episode["state"] in ("open", "escalated"),
-            "ack": ack,
+            "ack": ack, "reason": episode.get("reason") or "",
         })  # fmt: skip
     return episodes
 

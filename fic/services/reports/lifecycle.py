@@ -23,6 +23,8 @@ from fic.delivery.email import Email, Mailer
 from fic.errors import NotFound
 from fic.reports.render import ReportRenderer
 from fic.services.clinic.clinics import report_passphrase
+from fic.services.core import access, audit
+from fic.services.core.access import Actor
 from fic.services.reports.progress import progress_context
 from fic.services.reports.requests import SUMMARY
 from fic.services.reports.summary import summary_context
@@ -68,6 +70,18 @@ def mark_failed(db: Database, report_id: uuid.UUID, reason: str) -> None:
             .where(Report.id == report_id, Report.status == "building")
             .values(status="failed", error=reason[:200])
         )
+
+
+def download(db: Database, keys: KeyRing, actor: Actor, report_id: uuid.UUID,
+             now: datetime) -> tuple[bytes, str]:
+    """The owner's stored report and its opaque file name (NotFound for anyone else); audited.
+    The file stays encrypted with the owner's passphrase."""
+    with db.session() as session:
+        found = access.report(session, actor, report_id)
+        pdf, file_name = content(keys, found), found.file_name
+    audit.write(db, "report_downloaded", actor_id=actor.staff_id, clinic_id=actor.clinic_id,
+                object_type="report", object_id=report_id, at=now)
+    return pdf, file_name
 
 
 def stored_pdf(db: Database, keys: KeyRing, report_id: uuid.UUID) -> bytes:

@@ -29,16 +29,16 @@ class Period:
             year, week = text.upper().split("-W")
             start = date.fromisocalendar(int(year), int(week), 1)
         except ValueError:
-            raise InvalidRequest("period: give an ISO week such as 2026-W47") from None
+            raise InvalidRequest.about("period", "give an ISO week such as 2026-W47") from None
         return cls(start, start + timedelta(days=6), f"{int(year)}-W{int(week):02d}")
 
     @classmethod
     def between(cls, start: date, end: date) -> Period:
         """First to last day, both included; a whole ISO week is that week."""
         if end < start:
-            raise InvalidRequest("period: the period ends before it starts")
+            raise InvalidRequest.about("period", "the period ends before it starts")
         if (end - start).days > MAX_DAYS:
-            raise InvalidRequest(f"period: at most {MAX_DAYS} days")
+            raise InvalidRequest.about("period", f"at most {MAX_DAYS} days")
         year, week, weekday = start.isocalendar()
         if weekday == 1 and end - start == timedelta(days=6):
             return cls.parse(f"{year}-W{week}")
@@ -58,7 +58,7 @@ def parse_period(
         return Period.parse(week)
     if start and end:
         return Period.between(_day(start), _day(end))
-    raise InvalidRequest("period: give an ISO week, or from and to")
+    raise InvalidRequest.about("period", "give an ISO week, or from and to")
 
 
 def _day(value: date | str) -> date:
@@ -67,7 +67,7 @@ def _day(value: date | str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidRequest("period: give days as YYYY-MM-DD") from None
+        raise InvalidRequest.about("period", "give days as YYYY-MM-DD") from None
 
 
 def period_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:

@@ -66,7 +66,8 @@ def request_report(
         if client_ref is not None:
             client = repository.client_by_ref(session, staff.clinic_id, client_ref)
             if client is None:
-                raise InvalidRequest("client: no client with that client_ref in this clinic")
+                raise InvalidRequest.about(
+                    "client", "no client with that client_ref in this clinic")
         row, needed = report_row(session, staff, period, client)
         job = outbox.add(session, BUILD, row.id) if needed and publish else None
         answer = Requested(row.id, row.kind, row.status, row.period_label, row.created_at,
@@ -163,7 +164,7 @@ def _owner(session: Session, owner: Owner) -> Staff:
     try:
         return repository.staff_by_email(session, owner.email, owner.clinic_id)
     except NotFound:
-        raise InvalidRequest("supervisor: no supervisor with that email here") from None
+        raise InvalidRequest.about("supervisor", "no supervisor with that email here") from None
 
 
 def api_report(db: Database, clinic_id: uuid.UUID, report_id: uuid.UUID) -> Requested:

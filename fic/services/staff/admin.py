@@ -103,7 +103,7 @@ def change_staff(db: Database, settings: Settings, actor: Actor, staff_id: uuid.
     with db.session() as session:
         staff = access.staff_member(session, actor, staff_id)
         if staff.id == actor.staff_id and change != "reset":
-            raise InvalidRequest("staff: you cannot disable yourself")
+            raise InvalidRequest.about("staff", "you cannot disable yourself")
         if change == "reset":
             signin.reset_sign_in(session, staff.id, now)
             issued = staff_tokens.issue(session, settings, staff, "reset", now,
@@ -151,7 +151,7 @@ def sign_in_limits(db: Database, actor: Actor) -> dict[str, object]:
 def set_sign_in_limits(db: Database, actor: Actor, clinician_totp: bool, idle: int,
                        absolute: int, now: datetime) -> None:
     if not (1 <= idle <= 60 and 1 <= absolute <= 24):
-        raise InvalidRequest("limits: Idle timeout: 1 to 60 minutes. "
+        raise InvalidRequest.about("limits", "Idle timeout: 1 to 60 minutes. "
                              "Maximum session: 1 to 24 hours.")
     with db.session() as session:
         current = sessions.clinic_settings(session, actor.clinic_id)

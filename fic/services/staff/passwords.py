@@ -17,13 +17,13 @@ MAX_PASSWORD = 256
 
 def check_password_rules(password: str, email: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidRequest(f"password: use at least {MIN_PASSWORD} characters")
+        raise InvalidRequest.about("password", f"use at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
-        raise InvalidRequest(f"password: use at most {MAX_PASSWORD} characters")
+        raise InvalidRequest.about("password", f"use at most {MAX_PASSWORD} characters")
     if password.strip().lower() == email.strip().lower():
-        raise InvalidRequest("password: the password must not be your email address")
+        raise InvalidRequest.about("password", "the password must not be your email address")
     if is_common(password):
-        raise InvalidRequest("password: this password is on a list of common or leaked "
+        raise InvalidRequest.about("password", "this password is on a list of common or leaked "
                              "passwords; choose another (a few unrelated words work well)")
 
 

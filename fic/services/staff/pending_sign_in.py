@@ -50,7 +50,7 @@ def staff_for(session: Session, token: object, stage: str, now: datetime) -> uui
 
 def finish(session: Session, token: str, now: datetime) -> bool:
     """End it; True for exactly one caller even when several finish it at once."""
-    return session.execute(
+    return session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         update(StaffSession)
         .where(StaffSession.sid_hash == sha256_hex(token), StaffSession.stage.is_not(None),
                StaffSession.ended_at.is_(None))

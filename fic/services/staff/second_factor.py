@@ -80,7 +80,7 @@ def _claim_step(session: Session, credential: StaffCredential, step: int) -> boo
     """One conditional UPDATE: of concurrent attempts with the same code exactly one moves the
     last accepted step forward; the others match no row (PostgreSQL re-checks the WHERE after
     the winner commits; SQLite runs writers one at a time)."""
-    won = session.execute(
+    won = session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         update(StaffCredential)
         .where(StaffCredential.staff_id == credential.staff_id,
                or_(StaffCredential.totp_last_step.is_(None),
@@ -125,7 +125,7 @@ def new_recovery_codes(session: Session, staff_id: uuid.UUID, now: datetime) -> 
 def use_recovery_code(session: Session, staff_id: uuid.UUID, code: str, now: datetime) -> bool:
     """Single use by one conditional UPDATE: concurrent uses of one code, exactly one wins."""
     raw = "".join(ch for ch in code.lower() if ch.isalnum())
-    return session.execute(
+    return session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         update(RecoveryCode)
         .where(
             RecoveryCode.staff_id == staff_id,

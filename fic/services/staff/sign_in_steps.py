@@ -215,7 +215,7 @@ def set_password_by_token(
 ) -> None:
     """Use a reset or invitation link to choose a password; audited."""
     if password != confirm:
-        raise InvalidRequest("password: the two passwords are not the same")
+        raise InvalidRequest.about("password", "the two passwords are not the same")
     with db.session() as session:
         staff = staff_tokens.redeem(session, token, purpose, password, now)
         audit.record(session, "password_set", actor_id=staff.id, clinic_id=staff.clinic_id,

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import new_token, sha256_hex
-from fic.delivery.email import Email, Mailer
+from fic.delivery.email import Email
 from fic.errors import LinkUnavailable
 from fic.services.staff import passwords, signin
 from fic.settings import Settings
@@ -129,7 +129,3 @@ def invitation_email(to: str, clinic: str, role: str, url: str) -> Email:
             "Supervisors and admins then set up a second factor with an authenticator app.\n"
         ),
     )
-
-
-def send(mailer: Mailer, email: Email) -> None:
-    mailer.send(email)

@@ -1,14 +1,14 @@
 """The audit chain is keyed: each row names the key-ring key its MAC is derived from.
 
 Revision ID: 0512_audit_key
-Revises: 0513_client_goals
+Revises: 0510_alert_reason, 0514_integration
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0512_audit_key"
-down_revision = "0513_client_goals"
+down_revision = ("0510_alert_reason", "0514_integration")  # joins the two heads of integrate
 branch_labels = None
 depends_on = None
 

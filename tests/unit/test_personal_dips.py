@@ -1,0 +1,147 @@
+"""R3 on hand-worked courses: each total judged against the client's own predictive.
+
+Hand figures (default policy, in points of 40): pooled SD σ0 = 0.8 with a prior worth
+ν0 = 6 sessions; rupture when P(this low) ≤ Φ(−3) = 0.00135 (times 3 when today is
+also below the cutoff of 36). The client's own spread is the lower semi-deviation about
+the median of the last ten forms; shrunk: s̃² = (6·0.8² + d·s²) / (6 + d); the scale of
+a new session is s̃·√(1 + κ/n) with κ = 1 for a mean of two, 1.2 for a trimmed mean.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fic.domain.policy import Policy
+from fic.domain.predictive import normal_tail, predict, student_t_cdf, student_t_quantile
+from fic.domain.ruptures import Visit, assess_course
+from fic.instruments import load
+
+ALLIANCE = load("alliance")
+DEFAULT = Policy()
+
+
+def course(*totals: float, tension: dict[int, str] | None = None) -> list[Visit]:
+    tension = tension or {}
+    return [
+        Visit(n, total, tension=tension.get(n), talked_through=True if n in tension else None)
+        for n, total in enumerate(totals, start=1)
+    ]
+
+
+def ruptures(visits: list[Visit], policy: Policy = DEFAULT) -> list[tuple[int, str]]:
+    found = assess_course(visits, ALLIANCE, policy).alerts
+    return [(s.number, s.rule) for s in found if s.level == "rupture"]
+
+
+def points(history: tuple[float, ...]):  # type: ignore[no-untyped-def]
+    return predict([x / 40 for x in history], 6, 10, 0.02, 6.0)
+
+
+def test_the_student_t_tail_matches_the_printed_tables():
+    assert student_t_cdf(-2.228, 10) == pytest.approx(0.025, abs=1e-4)
+    assert student_t_cdf(-2.0, 5) == pytest.approx(0.05097, abs=1e-5)
+    assert student_t_quantile(0.025, 10) == pytest.approx(2.228, abs=1e-3)
+
+
+def test_a_quiet_clients_five_point_dip_is_a_rupture():
+    # 38, 38.5, 38, 38.5, 38: usual level = trimmed mean 38.17; median 38, nothing below
+    # it and three ties → one zero gap, d = 1: s̃ = √(6·0.64 / 7) = 0.741; scale
+    # 0.741·√(1 + 1.2/5) = 0.825; (33 − 38.17) / 0.825 = −6.26 on t(7): P = 0.0002
+    prediction = points((38, 38.5, 38, 38.5, 38))
+    assert prediction.centre * 40 == pytest.approx(38.167, abs=1e-3)
+    assert prediction.scale * 40 == pytest.approx(0.825, abs=1e-3)
+    assert prediction.tail(33 / 40) == pytest.approx(0.00021, abs=2e-5)
+    assert ruptures(course(38, 38.5, 38, 38.5, 38, 33)) == [(6, "R3")]
+    # and it needs neither the cutoff nor a second bad session
+    assert ruptures(course(38, 38.5, 38, 38.5, 38, 33), Policy(cutoff=20)) == [(6, "R3")]
+
+
+def test_a_noisy_clients_five_point_swing_is_not_a_rupture():
+    # 31, 39, 32, 38, 31, 39: usual 35; below the median 35: 31, 32, 31 → own lower
+    # semi-deviation √((16 + 9 + 16)/3) = 3.70, shrunk to s̃ = √((3.84 + 41)/9) = 2.23;
+    # 34 after 39 is five points down on the last session but only 1 below usual
+    prediction = points((31, 39, 32, 38, 31, 39))
+    assert prediction.own_sd * 40 == pytest.approx(3.697, abs=1e-3)
+    assert prediction.sd * 40 == pytest.approx(2.232, abs=1e-3)
+    assert prediction.bar(normal_tail(3.0)) * 40 == pytest.approx(25.0, abs=0.05)
+    assert ruptures(course(31, 39, 32, 38, 31, 39, 34)) == []
+    assert ruptures(course(31, 39, 32, 38, 31, 39, 24)) == [(7, "R3")]
+
+
+def test_two_sessions_of_history_give_a_wider_honest_threshold():
+    # after 38, 38: mean of two (κ = 1), d = 1, t(7): bar = 38 − 4.53·0.907 = 33.89;
+    # after eight 38s: trimmed mean, d = 4, t(10): bar = 38 − 3.96·0.679 = 35.31
+    short, longer = points((38, 38)), points((38,) * 8)
+    assert short.bar(normal_tail(3.0)) * 40 == pytest.approx(33.89, abs=0.01)
+    assert longer.bar(normal_tail(3.0)) * 40 == pytest.approx(35.31, abs=0.01)
+    assert ruptures(course(38, 38, 34.8), Policy(cutoff=20)) == []
+    assert ruptures(course(*(38,) * 8, 34.8), Policy(cutoff=20)) == [(9, "R3")]
+
+
+def test_an_all_ten_streak_ending_at_39_is_not_a_rupture():
+    # all-ten forms carry no spread (none of their own yet): s̃ = σ0 = 0.8, t(6), and the
+    # bar is 40 − 4.90·0.93 = 35.44; 39 is a one-point step, 37 too small (< 3 points)
+    assert points((40, 40, 40, 40)).bar(normal_tail(3.0)) * 40 == pytest.approx(35.44, abs=0.01)
+    for last in (39, 38, 37):
+        assert ruptures(course(40, 40, 40, 40, 40, 40, last)) == []
+    assert ruptures(course(40, 40, 40, 40, 40, 40, 33)) == [(7, "R3")]
+
+
+def test_a_drop_under_three_points_is_never_a_rupture_however_quiet_the_client():
+    assert ruptures(course(38, 38, 38, 38, 38, 38, 35.1), Policy(cutoff=20)) == []
+
+
+STEADY = (37, 39) * 4  # median 38, four gaps of 1 below it: own 1.0, s̃ = √(7.84/10) = 0.885
+
+
+def test_a_little_tension_the_same_session_lowers_the_bar():
+    # usual 38, scale 0.885·√1.2 = 0.97, t(10): bar 38 − 3.96·0.97 = 34.16 on its own;
+    # with "a little" tension (talked through) the tail allowed is 3 × 0.00135, bar 34.81
+    assert points(STEADY).bar(normal_tail(3.0)) * 40 == pytest.approx(34.16, abs=0.01)
+    policy = Policy(cutoff=20)  # the cutoff out of the way
+    assert ruptures(course(*STEADY, 34.5), policy) == []
+    assert ruptures(course(*STEADY, 34.5, tension={9: "little"}), policy) == [(9, "R3")]
+
+
+def test_a_drop_concentrated_in_one_item_lowers_the_bar():
+    def form(n: int, total: float, low: str | None = None) -> Visit:
+        share = total / 4
+        items = {name: share for name in ("safety", "heard", "goals", "approach")}
+        if low is not None:  # the whole drop from the usual 38 in one item
+            items = {name: 9.5 for name in items} | {low: 9.5 - (38 - total)}
+        return Visit(n, total, items)
+
+    visits = [form(n, total) for n, total in enumerate(STEADY, start=1)]
+    policy = Policy(cutoff=20)
+    assert ruptures([*visits, form(9, 34.5)], policy) == []
+    assert ruptures([*visits, form(9, 34.5, low="heard")], policy) == [(9, "R3")]
+
+
+def test_the_reason_names_the_usual_level_today_the_drop_and_the_bar():
+    result = assess_course(course(38, 38.5, 38, 38.5, 38, 33), ALLIANCE, DEFAULT)
+    (alert,) = result.alerts
+    assert alert.reason == (
+        "Usual level 38.2 of 40 (last 5 forms); today 33, 5.2 points lower. On the scores "
+        "alone a total of 34.4 or lower counts as a rupture for this client: their "
+        "session-to-session spread is taken as 0.7 points (their own 0 over the last 5 "
+        "forms, shrunk toward the clinic's pooled 0.8). Today's other evidence moves that "
+        "line to 35.2: today is below the cutoff of 36."
+    )
+    assert result.episodes[0].reason == alert.reason
+
+
+def test_every_rupture_alert_carries_a_reason():
+    visits = [
+        *course(38, 38, 38, 37, 36, 35, 34, 33, 32),  # erosion (R4)
+        Visit(10, 40, tension="some", talked_through=False),  # the client said so (R5)
+    ]
+    found = assess_course(visits, ALLIANCE, DEFAULT).alerts
+    # R5 joins R4's open episode and is still told: the client said so
+    assert [(s.rule, s.episode) for s in found if s.level == "rupture"] == [("R4", 1), ("R5", 1)]
+    assert all(s.reason for s in found if s.level in ("rupture", "low_alliance"))
+    said = assess_course(course(40, 40, 40) + [Visit(4, 40, tension="some")], ALLIANCE, DEFAULT)
+    (alert,) = said.alerts
+    assert alert.reason == (
+        "The client reported some tension that was not talked through. "
+        "Today's total was 40 of 40."
+    )
