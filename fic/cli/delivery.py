@@ -131,4 +131,5 @@ def deliveries_log(clinic_name: str, status: str | None) -> None:
                    f"tries={tries} last_error={row['last_error'] or '-'}")
 
 
-COMMANDS = (alert_group, delivery_group, webhook_group, deliveries_log)
+# `fic webhook` is listed by fic.cli.clients, which adds its other commands to this group.
+COMMANDS = (alert_group, delivery_group, deliveries_log)

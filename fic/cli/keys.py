@@ -57,4 +57,5 @@ def client_erase(clinic_name: str, client_ref: str) -> None:
                "(asked for again, they are rebuilt without the client)")
 
 
-COMMANDS = (keys_group, client_group)
+# `fic client` is listed by fic.cli.clients, which adds its other commands to this group.
+COMMANDS = (keys_group,)
