@@ -66,7 +66,7 @@ def test_a_link_lifetime_of_87_million_hours_is_refused_and_sessions_still_open(
     assert "link_lifetime_hours: a whole number from 1 to 1440" in refused.get_data(as_text=True)
     with sqlite_app.extensions["fic"].db.session() as session:
         clinic_id = session.scalar(select(Clinic.id))
-        assert delivery_settings.policy_for(session, clinic_id).link_lifetime_hours == 96
+        assert delivery_settings.delivery_policy(session, clinic_id).link_lifetime_hours == 96
         for huge in (87_600_000, 10**30, 0, -1, True):
             with pytest.raises(InvalidRequest, match="from 1 to 1440"):
                 delivery_settings.update(session, clinic_id, link_lifetime_hours=huge)
