@@ -22,7 +22,9 @@ import secrets
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fic.errors import ConfigurationError, DecryptionFailed
 
@@ -106,6 +108,20 @@ class KeyRing:
     def open_bytes(self, blob: bytes, aad: bytes) -> bytes:
         kid, _, rest = blob.partition(b":")
         return _open(self._kek(kid.decode()), rest, aad)
+
+    def has(self, kid: str) -> bool:
+        return kid in self._keys
+
+    def derive(self, kid: str, purpose: str) -> bytes:
+        """A 256-bit key for one purpose (the audit chain's MAC), derived from one KEK by HKDF.
+
+        Never stored: whoever has the key ring can re-derive it, nobody else can.
+        """
+        if kid not in self._keys:
+            raise DecryptionFailed("unknown key id")
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=f"fic|{purpose}".encode())
+        return hkdf.derive(self._keys[kid])
 
     def is_current(self, blob: bytes) -> bool:
         """Whether a blob from seal_bytes/seal_direct is sealed under the current key."""

@@ -8,6 +8,8 @@ from flask import Flask, current_app
 from flask_wtf import CSRFProtect
 
 from fic.crypto import KeyRing
+from fic.services.core import audit_seal
+from fic.services.core.audit_seal import AuditSeal
 from fic.settings import Settings
 from fic.storage.db import Database
 
@@ -23,9 +25,12 @@ class Services:
 
 def init_app(app: Flask, settings: Settings) -> None:
     assert settings.data_keys is not None  # noqa: S101 - Settings.resolved() fills it
-    app.extensions["fic"] = Services(
-        settings=settings, db=Database(settings.sqlalchemy_url), keys=KeyRing(settings.data_keys)
-    )
+    keys = KeyRing(settings.data_keys)
+    seal = AuditSeal(keys, settings.audit_checkpoints)
+    db = Database(settings.sqlalchemy_url, info={audit_seal.INFO_KEY: seal})
+    app.extensions["fic"] = Services(settings=settings, db=db, keys=keys)
+    if settings.audit_syslog:
+        audit_seal.send_to_syslog(settings.audit_syslog)
     csrf.init_app(app)
 
 

@@ -20,6 +20,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fic.errors import ConfigurationError
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FIC_", frozen=True, extra="ignore")
@@ -43,7 +45,14 @@ class Settings(BaseSettings):
     # "smtp", "files" (write .eml files under <instance>/mail/), or "auto": files in
     # embedded mode when no SMTP host is configured, SMTP otherwise.
     mail_transport: Literal["auto", "smtp", "files"] = "auto"
-    link_lifetime_hours: int = 96
+    # Signed audit checkpoints, outside the database (default: instance/audit-checkpoints.jsonl)
+    audit_checkpoint_path: Path | None = None
+    audit_syslog: str | None = None  # also send checkpoints to syslog: "/dev/log" or "host:514"
+    # How many reverse proxies stand in front of the web process (0: none; X-Forwarded-*
+    # headers are then ignored). With 1, the proxy's X-Forwarded-For/-Proto are believed.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    api_rate_limit: str = "600 per minute"  # per API key
+    link_lifetime_hours: int = Field(default=96, gt=0, le=60 * 24)
     comment_max_chars: int = 2000
     # Delivery, the same for every clinic on one installation; per-clinic choices (quiet
     # hours, routing, crisis text) live in the database (fic.services.clinic.delivery_settings).
@@ -88,6 +97,10 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.instance_path / 'fic.db'}"
 
     @property
+    def audit_checkpoints(self) -> Path:
+        return self.audit_checkpoint_path or self.instance_path / "audit-checkpoints.jsonl"
+
+    @property
     def link_lifetime(self) -> timedelta:
         return timedelta(hours=self.link_lifetime_hours)
 
@@ -96,10 +109,26 @@ class Settings(BaseSettings):
         seconds = self.retry_base_seconds * 2 ** max(0, attempts - 1)
         return timedelta(seconds=min(self.retry_max_seconds, seconds))
 
+    @property
+    def production(self) -> bool:
+        """A database or broker is configured: keys must come from the environment."""
+        return bool(self.database_url or self.redis_url)
+
     def resolved(self) -> Settings:
-        """Fill the secrets an embedded install may generate for itself."""
-        if self.secret_key and self.data_keys:
+        """Fill the secrets an embedded install may generate for itself.
+
+        In production a missing or empty FIC_SECRET_KEY or FIC_DATA_KEYS stops the start:
+        generating keys there would put them in the shared volume beside the data.
+        """
+        missing = [name for name, value in (("FIC_SECRET_KEY", self.secret_key),
+                                            ("FIC_DATA_KEYS", self.data_keys))
+                   if not (value and value.strip())]
+        if not missing:
             return self
+        if self.production:
+            raise ConfigurationError(
+                f"{' and '.join(missing)} must be set (and not empty) when FIC_DATABASE_URL or "
+                "FIC_REDIS_URL is: fic does not generate keys for a production install")
         stored = _embedded_keys(self.instance_path)
         return self.model_copy(
             update={
@@ -113,7 +142,7 @@ def _embedded_keys(instance_path: Path) -> dict[str, str]:
     path = instance_path / "keys.json"
     if path.exists():
         return json.loads(path.read_text())
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys = {
         "secret_key": secrets.token_urlsafe(48),
         "data_keys": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),

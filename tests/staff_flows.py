@@ -102,3 +102,13 @@ def token_from(text: str, path: str) -> str:
     match = re.search(re.escape(path) + r"([A-Za-z0-9_-]+)", text)
     assert match, f"no {path} link in the message"
     return match.group(1)
+
+
+def password_only_clinicians(app: Flask, clinic_name: str) -> None:
+    """The clinic turns the clinicians' second factor off (a test about something else)."""
+    from fic.storage.models_staff import ClinicStaffSettings
+
+    with app.extensions["fic"].db.session() as session:
+        clinic_id = repository.clinic_named(session, clinic_name).id
+        session.merge(ClinicStaffSettings(clinic_id=clinic_id, clinician_totp_required=False,
+                                          idle_minutes=15, absolute_hours=12))

@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from fic import clock
 from fic.errors import FicError
 from fic.extensions import services
 from fic.services.clinic import clinics
 from fic.services.clinic.api_scopes import SCOPES
 from fic.services.clinic.policies import install_policy
+from fic.services.core import audit
 
 
 def _fail(error: FicError) -> None:
@@ -55,8 +57,10 @@ def apikey_group() -> None:
 def apikey_create(clinic_name: str, scopes: tuple[str, ...]) -> None:
     try:
         with services().db.session() as session:
-            created = clinics.create_api_key(session, clinics.clinic_named(session, clinic_name),
-                                             list(scopes) or None)
+            clinic = clinics.clinic_named(session, clinic_name)
+            created = clinics.create_api_key(session, clinic, list(scopes) or None)
+            audit.record(session, "api_key_created", clinic_id=clinic.id, object_type="api_key",
+                         object_id=created.id, via="cli", at=clock.now())
     except FicError as error:
         _fail(error)
     click.echo("API key (shown once; only its hash is stored):")

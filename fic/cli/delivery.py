@@ -14,6 +14,7 @@ from fic.errors import FicError
 from fic.extensions import services
 from fic.services.alerts import acknowledgements
 from fic.services.clinic import clinics, delivery_settings
+from fic.services.core import audit
 from fic.services.delivery import deliveries
 from fic.services.integration import webhooks
 
@@ -82,6 +83,8 @@ def delivery_set(clinic_name: str, assignments: tuple[str, ...]) -> None:
         with services().db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
             delivery_settings.update(session, clinic.id, **changes)
+            audit.record(session, "settings_changed", clinic_id=clinic.id, object_type="clinic",
+                         object_id=clinic.id, outcome="delivery", via="cli", at=clock.now())
     except FicError as error:
         _fail(error)
     click.echo(f"updated {', '.join(sorted(changes))}")
@@ -95,12 +98,15 @@ def webhook_group() -> None:
 @webhook_group.command("add")
 @click.option("--clinic", "clinic_name", required=True)
 @click.option("--url", required=True)
-def webhook_add(clinic_name: str, url: str) -> None:
+@click.option("--allow-private", is_flag=True,
+              help="Allow a loopback, private-network or plain-http target (you run it).")
+def webhook_add(clinic_name: str, url: str, allow_private: bool) -> None:
     svc = services()
     try:
         with svc.db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
-            made = webhooks.add(session, svc.keys, clinic.id, url)
+            made = webhooks.add(session, svc.keys, clinic.id, url,
+                                allow_private=allow_private, via="cli")
     except FicError as error:
         _fail(error)
     click.echo(f"webhook {made.id} added; signing secret (shown once):")
@@ -125,4 +131,5 @@ def deliveries_log(clinic_name: str, status: str | None) -> None:
                    f"tries={tries} last_error={row['last_error'] or '-'}")
 
 
-COMMANDS = (alert_group, delivery_group, webhook_group, deliveries_log)
+# `fic webhook` is listed by fic.cli.clients, which adds its other commands to this group.
+COMMANDS = (alert_group, delivery_group, deliveries_log)

@@ -36,7 +36,7 @@ def demo(port: int | None, no_serve: bool) -> None:
         )
     click.echo(f"Staff pages: {svc.settings.base_url}/staff/ - each link below works once, "
                "for 7 days, to choose a password")
-    click.echo("  (the supervisor and the admin then add an authenticator app):")
+    click.echo("  (everyone then adds an authenticator app: clinicians too, they read comments):")
     for email, url in info.sign_in_links.items():
         click.echo(f"  {email:<30} {url}")
     click.echo("")

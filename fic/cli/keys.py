@@ -25,7 +25,8 @@ def keys_rotate() -> None:
     done = keys.rotate(svc.db, svc.keys)
     audit.write(svc.db, "keys_rotated", at=clock.now())
     click.echo(f"under key {svc.keys.current}: {done.data_keys} client data keys re-wrapped, "
-               f"{done.secrets} secrets re-sealed; older keys may now leave FIC_DATA_KEYS")
+               f"{done.secrets} secrets re-sealed; keep older keys at the end of FIC_DATA_KEYS "
+               "for `fic audit verify` (older audit rows are keyed by them)")
 
 
 @click.group("client", cls=AppGroup)
@@ -43,12 +44,18 @@ def client_erase(clinic_name: str, client_ref: str) -> None:
     try:
         with svc.db.session() as session:
             clinic = clinics.clinic_named(session, clinic_name)
-            client_id = keys.erase_client(session, clinic.id, client_ref)
+            erased = keys.erase_client(session, clinic.id, client_ref)
             audit.record(session, "client_erased", clinic_id=clinic.id, object_type="client",
-                         object_id=client_id, at=clock.now())
+                         object_id=erased.client_id, outcome=f"reports:{erased.reports}",
+                         via="cli", at=clock.now())
     except FicError as error:
         raise click.ClickException(str(error)) from None
-    click.echo("erased: the client's data key is gone")
+    click.echo("erased: the client's data key is gone, so their comments, notes and contacts "
+               "can no longer be read")
+    click.echo(f"removed: {erased.sessions} session contact address(es); "
+               f"{erased.reports} stored report(s) that could show the client were purged "
+               "(asked for again, they are rebuilt without the client)")
 
 
-COMMANDS = (keys_group, client_group)
+# `fic client` is listed by fic.cli.clients, which adds its other commands to this group.
+COMMANDS = (keys_group,)

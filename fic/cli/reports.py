@@ -12,6 +12,7 @@ from fic import clock
 from fic.errors import FicError, InvalidRequest
 from fic.extensions import services
 from fic.reports.render import ReportRenderer
+from fic.services.core import audit
 from fic.services.reports import lifecycle, requests
 from fic.services.reports.periods import Period, parse_period
 
@@ -39,6 +40,8 @@ def report(owner_email: str, start: datetime | None, end: datetime | None, perio
         if asked.needed:
             lifecycle.build(svc.db, svc.keys, svc.settings, ReportRenderer(), report_id)
         pdf = lifecycle.stored_pdf(svc.db, svc.keys, report_id)
+        audit.write(svc.db, "report_exported", object_type="report", object_id=report_id,
+                    via="cli", at=clock.now())
     except FicError as error:
         raise click.ClickException(str(error)) from None
     out.write_bytes(pdf)

@@ -35,6 +35,8 @@ def staff_add(clinic_name: str, email: str, role: str, supervisor_email: str | N
             staff = clinics.add_staff(session, clinic, email, role, supervisor_email)
             if role == "supervisor":
                 passphrase = clinics.set_report_passphrase(session, svc.keys, staff)
+            audit.record(session, "staff_added", clinic_id=clinic.id, object_type="staff",
+                         object_id=staff.id, outcome=role, via="cli", at=clock.now())
     except FicError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"added {staff.role} {staff.email}")
@@ -65,6 +67,8 @@ def staff_passphrase(email: str) -> None:
                 if old
                 else 0
             )
+            audit.record(session, "passphrase_rotated", clinic_id=staff.clinic_id,
+                         object_type="staff", object_id=staff.id, via="cli", at=clock.now())
     except FicError as error:
         raise click.ClickException(str(error)) from None
     click.echo("Report passphrase (shown once; give it to the supervisor in person):")

@@ -3,9 +3,10 @@
 Rotation: put a new key first in FIC_DATA_KEYS (keep the old one after it), run
 `fic keys rotate`: every client's data key is re-wrapped and every secret sealed directly
 under the key ring (report passphrases, TOTP secrets, webhook secrets, stored reports) is
-re-sealed under the new key. When it reports nothing left under older keys, the old key can
-be removed from the ring. Client text itself is never re-encrypted: it stays under its
-client's data key.
+re-sealed under the new key. Older keys stay at the end of the ring: nothing is encrypted
+under them any more, but audit rows written before the rotation are chained under MAC keys
+derived from them, and `fic audit verify` needs them to check those rows. Client text
+itself is never re-encrypted: it stays under its client's data key.
 
 Erasure: deleting a client's wrapped data key makes every comment, contact and note of that
 client unreadable for good, in the database and in every backup of it.
@@ -16,9 +17,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, WrappedKey, new_token
@@ -28,10 +30,11 @@ from fic.services.delivery.webhook_channel import webhook_secret_binding
 from fic.services.integration.idempotency import reply_binding
 from fic.services.integration.inbound import secret_binding as inbound_binding
 from fic.services.reports.lifecycle import content_binding
+from fic.services.reports.requests import ERASED
 from fic.services.staff.second_factor import totp_binding
 from fic.storage import repository
 from fic.storage.db import Database
-from fic.storage.models import Client, Report, Staff, TherapySession
+from fic.storage.models import Client, Report, Staff, TherapySession, utcnow
 from fic.storage.models_delivery import WebhookEndpoint
 from fic.storage.models_integration import IdempotentReply, InboundSecret
 from fic.storage.models_staff import StaffCredential
@@ -88,13 +91,48 @@ def _reseal(db: Database, keys: KeyRing, table: type, column: str,
     return count
 
 
-def erase_client(session: Session, clinic_id: uuid.UUID, client_ref: str) -> uuid.UUID:
-    """Crypto-shred one client: their data key goes, their reference becomes meaningless."""
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing one client removed (shown by `fic client erase`, kept in the audit row)."""
+
+    client_id: uuid.UUID
+    sessions: int  # therapy sessions whose contact address was removed
+    reports: int  # stored reports purged because they could show the client
+
+
+def erase_client(session: Session, clinic_id: uuid.UUID, client_ref: str) -> Erasure:
+    """Crypto-shred one client: their data key goes, their reference becomes meaningless, and
+    every stored report that could show them is purged.
+
+    Stored reports are sealed under the key ring, not under the client's key, so shredding
+    the key alone would leave the client's words in them. Purged are the client's own
+    progress reports and every summary of the clinic whose period overlaps one of the
+    client's sessions; asked for again, a summary is rebuilt without the erased client.
+    """
     client = repository.client_by_ref(session, clinic_id, client_ref)
     if client is None:
         raise NotFound("no client with that client_ref in this clinic")
     client.dek_kid = client.dek_wrapped = None
     client.client_ref = f"erased-{new_token()[:16]}"
-    session.execute(update(TherapySession).where(TherapySession.client_id == client.id)
-                    .values(contact_email_ct=None))
-    return client.id
+    client.erased_at = utcnow()
+    sessions = session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
+        update(TherapySession).where(TherapySession.client_id == client.id)
+        .values(contact_email_ct=None)).rowcount
+    return Erasure(client.id, sessions, _purge_reports_showing(session, clinic_id, client.id))
+
+
+def _purge_reports_showing(session: Session, clinic_id: uuid.UUID, client_id: uuid.UUID) -> int:
+    first, last = session.execute(
+        select(func.min(TherapySession.held_at), func.max(TherapySession.held_at))
+        .where(TherapySession.client_id == client_id)).one()
+    owners = select(Staff.id).where(Staff.clinic_id == clinic_id)
+    showing = Report.client_id == client_id
+    if first is not None:
+        showing = or_(showing, and_(Report.client_id.is_(None), Report.period_start <= last,
+                                    Report.period_end >= first - timedelta(days=1)))
+    return session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
+        update(Report)
+        .where(Report.supervisor_id.in_(owners), Report.status != "purged", showing)
+        .values(status="purged", content_ct=None, size_bytes=None, sha256=None,
+                error=ERASED)
+    ).rowcount

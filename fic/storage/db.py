@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,13 +22,14 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, info: dict[str, object] | None = None) -> None:
+        """`info` is handed to every session (the audit trail finds its keys there)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(path))
             self.engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
@@ -36,7 +38,7 @@ class Database:
             # are recycled; the form path retries once on a connection that died in use.
             self.engine = create_engine(url, pool_recycle=1800, hide_parameters=True)
             event.listen(self.engine, "checkout", _alive)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info or {})
         self._before_dispose: list[Callable[[], object]] = []
 
     @contextmanager
@@ -70,6 +72,14 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config
+
+
+def _private_file(path: Path) -> None:
+    """The embedded database is readable by its owner only (SQLite's -wal and -shm files
+    take the database file's mode)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

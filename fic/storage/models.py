@@ -127,10 +127,9 @@ class Client(Base):
     # The client's data key, wrapped by a key-encryption key; NULL once erased.
     dek_kid: Mapped[str | None] = mapped_column(String(32))
     dek_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # The language the client reads fic in (form, links); None = the clinic's.
-    language: Mapped[str | None] = mapped_column(String(16))
-    # Discharged: no more sessions or links; the record is kept to the retention period.
-    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(16))  # None: the clinic's language
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # `fic client erase`
+    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no new sessions/links
     created_at: Mapped[datetime] = _created()
 
 
@@ -141,8 +140,7 @@ class TherapySession(Base):
     clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
     held_at: Mapped[datetime] = mapped_column(UTCDateTime)
     contact_email_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # The id another system gave this session (an imported form, an EHR's event).
-    external_ref: Mapped[str | None] = mapped_column(String(128))
+    external_ref: Mapped[str | None] = mapped_column(String(128))  # another system's id for it
     created_at: Mapped[datetime] = _created()
 
 
@@ -163,7 +161,6 @@ class FeedbackLink(Base):
 class Response(Base):
     __tablename__ = "response"
     id: Mapped[uuid.UUID] = _id()
-    # One response per session, whichever of its links was used.
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("therapy_session.id"), unique=True)
     link_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback_link.id"), unique=True)
     # The form's instruments, comma-separated, the alliance check first.

@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -76,6 +77,8 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(500))
     secret_ct: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The operator allowed a loopback/private/http target (services/webhook_targets.py).
+    allow_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -76,6 +76,8 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while a sign-in waits for its second factor ("totp" | "enrol"); never a session then.
+    stage: Mapped[str | None] = mapped_column(String(8))
 
 
 class ClinicStaffSettings(Base):
@@ -83,7 +85,8 @@ class ClinicStaffSettings(Base):
 
     __tablename__ = "clinic_staff_settings"
     clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinic.id"), primary_key=True)
-    clinician_totp_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # MFA for every role that reads comments, clinicians included (ASVS 6.3.3), unless turned off.
+    clinician_totp_required: Mapped[bool] = mapped_column(Boolean, default=True)
     idle_minutes: Mapped[int] = mapped_column(Integer, default=15)
     absolute_hours: Mapped[int] = mapped_column(Integer, default=12)
 
@@ -91,8 +94,9 @@ class ClinicStaffSettings(Base):
 class AuditEvent(Base):
     """One line of the audit trail: who, what, which id, when, outcome. Never health data.
 
-    Rows are hash-chained: hash = SHA-256(prev_hash ‖ canonical JSON of the row), and seq
-    runs 1, 2, 3… without gaps, so an edited or deleted row is found by `fic audit verify`.
+    Rows are chained: hash = HMAC-SHA256(key derived from ring key `key_id`, prev_hash ‖
+    canonical JSON of the row), and seq runs 1, 2, 3… without gaps, so an edited or deleted
+    row is found by `fic audit verify` (services/audit_seal.py).
     """
 
     __tablename__ = "audit_event"
@@ -106,6 +110,10 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The key-ring key whose derived MAC key chains this row; None on rows from before.
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    # Not a staff page: "cli", "task" or "api:<api key id>" (which key made the call).
+    via: Mapped[str | None] = mapped_column(String(48))
 
 
 class AuditHead(Base):

@@ -19,6 +19,7 @@ from fic.web import (
     delivery_api,
     form,
     kiosk,
+    limits,
     settings_api,
 )
 from fic.web.api_core import problem
@@ -46,6 +47,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(api_fhir.bp)
     app.register_blueprint(api_inbound.bp)
     app.register_blueprint(api_docs.bp)
+    app.extensions["fic_limiter"] = limits.install(app, app.extensions["fic"].settings)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

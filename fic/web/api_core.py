@@ -10,6 +10,7 @@ for what the key must allow; it reads its body with `body()` and its caller with
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -211,5 +212,8 @@ def _finish(response: Response) -> Response:
     if request.method == "GET" and response.status_code == 200 and not response.direct_passthrough:
         response.add_etag()
         response.make_conditional(request)
-    api_keys.record_call(svc.db, who, response.status_code)
+    args = request.view_args or {}
+    target = next((str(v) for v in args.values() if isinstance(v, uuid.UUID)), None)
+    api_keys.record_call(svc.db, who, response.status_code,
+                         (request.endpoint or "").rpartition(".")[2], target)
     return response

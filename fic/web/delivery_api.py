@@ -19,7 +19,7 @@ from fic.services.alerts import acknowledgements
 from fic.services.delivery import deliveries, link_messages
 from fic.services.forms import room
 from fic.web.api import api_clinic_id
-from fic.web.api_core import body, install_api, query, scope, spec
+from fic.web.api_core import body, caller, install_api, query, scope, spec
 
 bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1")
 install_api(bp)
@@ -78,7 +78,8 @@ def acknowledge(alert_id: uuid.UUID):
     clinic_id = api_clinic_id()
     data = body(AckRequest)
     ack = acknowledgements.acknowledge(
-        svc.db, svc.keys, alert_id, acknowledgements.StaffByEmail(data.staff, clinic_id),
+        svc.db, svc.keys, alert_id,
+        acknowledgements.StaffByEmail(data.staff, clinic_id, caller().key_id),
         data.action, data.note, clock.now(), via="api")
     return {"alert_id": str(alert_id), "action": ack.action,
             "acknowledged_at": ack.acknowledged_at.isoformat(),

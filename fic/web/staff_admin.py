@@ -9,7 +9,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from fic.delivery.email import Mailer
 from fic.errors import DeliveryFailed, InvalidRequest, NotFound
@@ -27,11 +27,21 @@ log = logging.getLogger(__name__)
 @bp.get("/")
 @signed_in("admin")
 def staff_list(actor: Actor):
+    return _staff_page(actor)
+
+
+def _staff_page(actor: Actor, error: str | None = None, status: int = 200):
+    """The staff list; notices come from this session's flashed messages, never the URL."""
     rows = admin.staff_rows(services().db, actor, now())
     supervisors = [r["email"] for r in rows if r["role"] == "supervisor"]
     return render_template("staff/admin_staff.html", actor=actor, clinic=page_clinic(actor),
                            rows=rows, supervisors=supervisors, roles=clinics.ROLES,
-                           message=request.args.get("message"))
+                           error=error), status
+
+
+def _back(notice: str):
+    flash(notice, "notice")
+    return redirect(url_for(".staff_list"), code=303)
 
 
 @bp.post("/invitations")
@@ -43,8 +53,8 @@ def invite(actor: Actor):
                                 request.form.get("role", ""),
                                 request.form.get("supervisor") or None, now())
     except (InvalidRequest, NotFound) as error:
-        return redirect(url_for(".staff_list", message=str(error)), code=303)
-    return redirect(url_for(".staff_list", message=_send(outgoing)), code=303)
+        return _staff_page(actor, f"Nobody was invited: {error}", 400)
+    return _back(_send(outgoing))
 
 
 def _send(outgoing: admin.Outgoing) -> str:
@@ -66,7 +76,7 @@ def resend(actor: Actor, invitation_id: uuid.UUID):
     except NotFound:
         deny(actor, "invitation", invitation_id)
         raise
-    return redirect(url_for(".staff_list", message=_send(outgoing)), code=303)
+    return _back(_send(outgoing))
 
 
 @bp.post("/staff/<uuid:staff_id>/<any(disable, enable, reset):change>")
@@ -80,9 +90,8 @@ def change_staff(actor: Actor, staff_id: uuid.UUID, change: str):
         deny(actor, "staff", staff_id)
         raise
     except InvalidRequest:
-        return redirect(url_for(".staff_list", message="You cannot disable yourself."), code=303)
-    text = _send(outgoing) if outgoing.email else f"{outgoing.to}: {change}d."
-    return redirect(url_for(".staff_list", message=text), code=303)
+        return _back("You cannot disable yourself.")
+    return _back(_send(outgoing) if outgoing.email else f"{outgoing.to}: {change}d.")
 
 
 @bp.get("/api-keys")

@@ -9,17 +9,16 @@ from typing import Any
 import segno
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from fic.delivery.email import Mailer
-from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
+from fic import jobs
+from fic.errors import InvalidRequest, LinkUnavailable
 from fic.extensions import services
 from fic.services.core.access import Actor
-from fic.services.staff import second_factor, sign_in_steps, signin, staff_tokens
+from fic.services.staff import passwords, second_factor, sign_in_steps
 from fic.web.staff_session import SID, begin, client_ip, current_actor, now, signed_in
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
 log = logging.getLogger(__name__)
 PENDING = "pending"
-PENDING_FOR = 600  # seconds between a right password and the code
 WHY = {
     "idle": "You were signed out after a while without activity. Please sign in again.",
     "expired": "Your session reached its maximum length. Please sign in again.",
@@ -52,8 +51,9 @@ def sign_in_post():
     assert check.staff_id is not None  # noqa: S101 - set when the outcome is "ok"
     if check.second_factor is None:
         return redirect(begin(check.staff_id), code=303)
-    session[PENDING] = {"staff_id": str(check.staff_id), "email": email,
-                        "stage": check.second_factor, "at": at.timestamp()}
+    token = sign_in_steps.begin_second_factor(services().db, check.staff_id,
+                                              check.second_factor, at)
+    session[PENDING] = {"token": token, "email": email, "stage": check.second_factor}
     target = "staff_auth.code" if check.second_factor == "totp" else "staff_auth.enrol"
     return redirect(url_for(target), code=303)
 
@@ -63,13 +63,15 @@ def _sign_in_error(message: str, email: str, status: int):
 
 
 def _pending(stage: str) -> dict[str, Any] | None:
+    """The pending sign-in the cookie points at, if the server still knows it at this stage."""
     pending = session.get(PENDING)
     if not isinstance(pending, dict) or pending.get("stage") != stage:
         return None
-    if now().timestamp() - float(pending.get("at", 0)) > PENDING_FOR:
+    staff_id = sign_in_steps.pending_staff(services().db, pending.get("token"), stage, now())
+    if staff_id is None:
         session.pop(PENDING, None)
         return None
-    return pending
+    return {**pending, "staff_id": str(staff_id)}
 
 
 @bp.get("/sign-in/code")
@@ -87,7 +89,8 @@ def code_post():
     staff_id, email = uuid.UUID(pending["staff_id"]), pending["email"]
     typed = request.form.get("code", "").strip()[:40]
     svc = services()
-    check = sign_in_steps.check_code(svc.db, svc.keys, staff_id, email, typed, client_ip(), now())
+    check = sign_in_steps.check_code(svc.db, svc.keys, staff_id, email, typed, client_ip(), now(),
+                                     pending["token"])
     if check.outcome == "ok":
         return redirect(begin(staff_id), code=303)
     if check.outcome == "locked":
@@ -112,9 +115,15 @@ def enrol():
         staff_id = actor.staff_id
     svc = services()
     posted = request.method == "POST"
-    shown = sign_in_steps.enrolment(
-        svc.db, svc.keys, staff_id, now(), code=request.form.get("code", "") if posted else None,
-        signing_in_as=pending["email"] if pending else None, ip=client_ip())
+    try:
+        shown = sign_in_steps.enrolment(
+            svc.db, svc.keys, staff_id, now(),
+            code=request.form.get("code", "") if posted else None,
+            signing_in_as=pending["email"] if pending else None, ip=client_ip(),
+            pending_token=pending["token"] if pending else "")
+    except LinkUnavailable:  # the pending sign-in ended meanwhile: nothing was kept
+        session.pop(PENDING, None)
+        return redirect(url_for("staff_auth.sign_in"), code=303)
     if shown.already_enrolled:
         return redirect(url_for("staff_auth.account"), code=303)
     if shown.codes is not None:
@@ -144,13 +153,7 @@ def reset_request():
     if request.method == "GET":
         return render_template("staff/reset_request.html")
     email = request.form.get("email", "").strip().lower()[:254]
-    svc = services()
-    asked = sign_in_steps.request_reset(svc.db, svc.settings, email, now())
-    if asked is not None:
-        try:
-            Mailer(svc.settings).send(staff_tokens.reset_email(asked.email, asked.issued.url))
-        except DeliveryFailed as error:
-            log.warning("password reset email not sent: %s", error)
+    sign_in_steps.request_reset(services().db, jobs.publish, email, now())
     return render_template("staff/reset_sent.html")
 
 
@@ -179,12 +182,12 @@ def _set_password(token: str, purpose: str):
     except InvalidRequest as error:
         message = error.problem
         return render_template("staff/set_password.html", heading=heading, email=email,
-                               error=message, minimum=signin.MIN_PASSWORD), 400
+                               error=message, minimum=passwords.MIN_PASSWORD), 400
     if request.method == "POST":
         session.clear()
         return redirect(url_for("staff_auth.sign_in", why="password_set"), code=303)
     return render_template("staff/set_password.html", heading=heading, email=email,
-                           minimum=signin.MIN_PASSWORD)
+                           minimum=passwords.MIN_PASSWORD)
 
 
 @bp.get("/account")

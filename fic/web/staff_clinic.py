@@ -52,24 +52,35 @@ def clinic_page(actor: Actor):
             error = str(problem)
         else:
             return redirect(url_for(".clinic_page", saved=1), code=303)
-    values = typed if error else settings_page.current(svc.db, actor.clinic_id)
-    header = page_clinic(actor)
-    custom = policies.policy_path(svc.settings, actor.clinic_id).exists()
+    values: dict[str, object] = (dict(typed) if typed is not None and error
+                                 else settings_page.current(svc.db, actor.clinic_id))
+    return _render(actor, page_clinic(actor), values, 400 if error else 200, error=error,
+                   saved=bool(request.args.get("saved")))
+
+
+def _render(actor: Actor, header: dict[str, str], values: dict[str, object], status: int,
+            **notes: object):
+    """The page; `notes` are the fixed notices and the errors of this request (never text
+    from the query string)."""
+    settings = services().settings
     return render_template(
         "staff/admin_clinic.html",
         actor=actor,
         clinic=header,
         values=values,
-        error=error,
-        saved=request.args.get("saved"),
-        policy_error=request.args.get("policy_error"),
-        logo_error=request.args.get("logo_error"),
-        has_logo=branding.logo_path(svc.settings, actor.clinic_id).is_file(),
-        custom_policy=custom,
+        has_logo=branding.logo_path(settings, actor.clinic_id).is_file(),
+        custom_policy=policies.policy_path(settings, actor.clinic_id).exists(),
         weekdays=WEEKDAYS,
         forms=clinic_settings.FORMS,
         crisis_languages=list(i18n.LANGUAGES),
-    ), (400 if error else 200)
+        **{"error": None, "saved": False, "policy_error": None, "logo_error": None, **notes},
+    ), status
+
+
+def _refused(actor: Actor, **notes: object):
+    """A rejected upload: the page again with the reason, 400, nothing changed."""
+    values = settings_page.current(services().db, actor.clinic_id)
+    return _render(actor, page_clinic(actor), values, 400, **notes)
 
 
 @bp.post("/clinic/policy")
@@ -84,7 +95,7 @@ def clinic_policy(actor: Actor):
         settings_page.set_policy(svc.db, svc.settings, actor, text, now())
     except (PolicyError, UnicodeDecodeError) as problem:
         message = str(problem) if isinstance(problem, PolicyError) else "not UTF-8 text"
-        return redirect(url_for(".clinic_page", policy_error=message), code=303)
+        return _refused(actor, policy_error=message)
     return redirect(url_for(".clinic_page", saved=1), code=303)
 
 
@@ -98,7 +109,7 @@ def clinic_logo(actor: Actor):
         settings_page.set_logo(svc.db, svc.settings, actor, upload.read() if upload else b"",
                                now())
     except InvalidRequest as problem:
-        return redirect(url_for(".clinic_page", logo_error=problem.problem), code=303)
+        return _refused(actor, logo_error=problem.problem)
     return redirect(url_for(".clinic_page", saved=1), code=303)
 
 
@@ -111,7 +122,8 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
         except ValueError:
             raise InvalidRequest.about(name, "a whole number") from None
     reminder = form.get("reminder_after_hours", "").strip()
-    values["reminder_after_hours"] = int(reminder) if reminder.isdigit() else None
+    values["reminder_after_hours"] = int(reminder) if reminder.isdigit() and len(
+        reminder) < 10 else (reminder or None)
     for name in ("quiet_start", "quiet_end", "on_call_email"):
         values[name] = form.get(name, "").strip() or None
     values["report_attach_pdf"] = form.get("report_attach_pdf") == "on"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from zoneinfo import ZoneInfo
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask import session as request_session
 
 from fic import jobs
@@ -38,9 +38,8 @@ def send_link(actor: Actor, client_id: uuid.UUID):
         deny(actor, "client", client_id)
         raise
     except InvalidRequest as error:
-        problem = error.problem if error.field else ""
-        target = url_for("staff.client_course", client_id=client_id, send_error=problem)
-        return redirect(target + "#send", code=303)
+        flash(error.problem, "send_error")
+        return redirect(url_for("staff.client_course", client_id=client_id) + "#send", code=303)
     if asked.kiosk_token is not None:  # the browser is the client's now: the form at /kiosk
         sign_in_steps.sign_out(svc.db, request_session.get(SID), now())
         kiosk.hand_over(asked.kiosk_token)

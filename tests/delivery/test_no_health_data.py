@@ -27,7 +27,7 @@ def test_an_urgent_alert_leaves_no_health_data_in_emails_webhooks_or_logs(sqlite
         with svc.db.session() as session:
             clinic_id = repository.clinic_named(session, clinic.name).id
             endpoint = WebhookEndpoint(id=uuid.uuid4(), clinic_id=clinic_id, url=hook.url,
-                                       secret_ct=b"")
+                                       secret_ct=b"", allow_private=True)
             endpoint.secret_ct = svc.keys.seal_direct("s", webhook_secret_binding(endpoint.id))
             session.add(endpoint)
         api = sqlite_app.test_client()

@@ -10,7 +10,7 @@ from fic.storage.models import Answer, Client, utcnow
 from tests.e2e.axe import violations
 from tests.e2e.conftest import ARTIFACTS, serve
 from tests.flows import new_session, set_up_clinic
-from tests.staff_flows import PASSWORD, make_account
+from tests.staff_flows import PASSWORD, make_account, password_only_clinicians
 
 TABLET = {"width": 820, "height": 1180}
 SECRET = "The exercise at the end felt pointless"
@@ -21,6 +21,7 @@ def clinic_tablet(sqlite_app, browser):
     clinic = set_up_clinic(sqlite_app)
     for ref in ("K-1", "K-2"):
         new_session(sqlite_app.test_client(), clinic, ref, utcnow())
+    password_only_clinicians(sqlite_app, clinic.name)  # the tablet's sign-ins, not MFA, here
     make_account(sqlite_app, clinic.clinician, totp=False)
     base, stop = serve(sqlite_app)
     context = browser.new_context(viewport=TABLET, has_touch=True)

@@ -69,7 +69,7 @@ def test_the_alert_page_and_the_client_course_page_show_why_with_the_numbers(sql
         alert = session.scalars(select(Alert).where(Alert.level == "rupture")).one()
         alert_id, client_id = alert.id, alert.client_id
     staff = signed_in_client(sqlite_app, clinic.clinician,
-                             make_account(sqlite_app, clinic.clinician, totp=False))
+                             make_account(sqlite_app, clinic.clinician))
     why = "Usual level 38 of 40 (last 4 forms); today 20, 18 points lower."
     for page in (f"/staff/alerts/{alert_id}", f"/staff/clients/{client_id}"):
         html = staff.get(page).get_data(as_text=True)

@@ -24,8 +24,7 @@ CALLS = "Call my sister every week"
 
 
 def _clinician_page(app, clinic):
-    make_account(app, clinic.clinician, totp=False)
-    return signed_in_client(app, clinic.clinician, None)
+    return signed_in_client(app, clinic.clinician, make_account(app, clinic.clinician))
 
 
 def _client_id(app, ref):

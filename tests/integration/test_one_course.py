@@ -52,8 +52,7 @@ def _pdf_text(app, clinic, out: Path, monkeypatch, *options: str) -> str:
 
 
 def _page(app, clinic, client_id: uuid.UUID) -> str:
-    web = signed_in_client(app, clinic.clinician, make_account(app, clinic.clinician,
-                                                               totp=False))
+    web = signed_in_client(app, clinic.clinician, make_account(app, clinic.clinician))
     page = web.get(f"/staff/clients/{client_id}")
     assert page.status_code == 200
     return " ".join(page.get_data(as_text=True).split())

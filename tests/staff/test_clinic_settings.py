@@ -83,7 +83,7 @@ def test_a_policy_file_is_checked_before_it_replaces_the_default(sqlite_app):
             content_type="multipart/form-data")
 
     bad = upload(b'{"rupture_zz": 1}')
-    assert "policy_error" in bad.headers["Location"]
+    assert bad.status_code == 400 and "The policy was not changed" in bad.get_data(as_text=True)
     assert not policies.policy_path(settings, clinic_id).exists()
     assert upload(b'{"cooldown": 4}').status_code == 303
     assert policies.policy_for(settings, clinic_id).cooldown == 4
@@ -105,8 +105,10 @@ def test_the_clinics_logo_appears_on_its_reports_and_only_a_png_is_taken(sqlite_
                           content_type="multipart/form-data")
 
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><image href="http://127.0.0.1:9/x"/></svg>'
-    assert "logo_error" in upload(svg).headers["Location"]
-    assert "logo_error" not in upload(_png(97, 31)).headers["Location"]
+    refused = upload(svg)
+    assert refused.status_code == 400 and "The logo was not changed" in refused.get_data(
+        as_text=True)
+    assert upload(_png(97, 31)).status_code == 303
     clinic_name = "Test Clinic"
     with sqlite_app.extensions["fic"].db.session() as session:
         supervisor = session.scalar(select(Staff).where(Staff.role == "supervisor")).email

@@ -31,8 +31,32 @@ def _lands(response) -> str:
     return response.headers["Location"]
 
 
-def test_a_clinician_signs_in_with_a_password_when_the_clinic_asks_for_no_code(app):
+def test_a_clinician_is_asked_for_a_second_factor_by_default(app):
+    clock = install_clock(app)
     clinic = set_up_clinic(app)
+    make_account(app, clinic.clinician, totp=False)
+    client = app.test_client()
+    first = post_form(client, "/staff/sign-in", {"email": clinic.clinician, "password": PASSWORD})
+    assert _lands(first).endswith("/staff/sign-in/enrol"), "no authenticator yet: set one up"
+    assert _lands(client.get("/staff/caseload")).startswith("/staff/sign-in")
+    secret = make_account(app, clinic.clinician, at=clock())
+    clock.advance(seconds=31)
+    again = post_form(app.test_client(), "/staff/sign-in", {"email": clinic.clinician,
+                                                           "password": PASSWORD})
+    assert _lands(again).endswith("/staff/sign-in/code")
+    assert _lands(sign_in(app.test_client(), clinic.clinician, secret, clock)).endswith(
+        "/staff/")
+
+
+def test_a_clinician_signs_in_with_a_password_only_where_the_clinic_turned_the_code_off(app):
+    from fic.storage.models_staff import ClinicStaffSettings
+
+    clinic = set_up_clinic(app)
+    with app.extensions["fic"].db.session() as session:
+        from fic.storage import repository
+        clinic_id = repository.clinic_named(session, clinic.name).id
+        session.add(ClinicStaffSettings(clinic_id=clinic_id, clinician_totp_required=False,
+                                        idle_minutes=15, absolute_hours=12))
     make_account(app, clinic.clinician, totp=False)
     client = app.test_client()
     assert _lands(sign_in(client, clinic.clinician, None)).endswith("/staff/")
@@ -103,7 +127,7 @@ def test_repeated_failures_lock_the_account_for_a_while_known_or_not(sqlite_app)
     app = sqlite_app
     clock = install_clock(app)
     clinic = set_up_clinic(app)
-    make_account(app, clinic.clinician, totp=False)
+    secret = make_account(app, clinic.clinician)
     client = app.test_client()
     for email in (clinic.clinician, "nobody@clinic.test"):
         for _ in range(5):
@@ -113,7 +137,7 @@ def test_repeated_failures_lock_the_account_for_a_while_known_or_not(sqlite_app)
         assert locked.status_code == 429
         assert "Too many failed attempts" in locked.get_data(as_text=True)
     clock.advance(minutes=16)
-    assert _lands(sign_in(client, clinic.clinician, None)).endswith("/staff/")
+    assert _lands(sign_in(client, clinic.clinician, secret, clock)).endswith("/staff/")
 
 
 def test_many_failures_from_one_address_are_refused_whatever_the_email(sqlite_app):
@@ -129,15 +153,15 @@ def test_many_failures_from_one_address_are_refused_whatever_the_email(sqlite_ap
 def test_the_session_ends_after_the_idle_timeout_and_at_its_absolute_lifetime(app):
     clock = install_clock(app)
     clinic = set_up_clinic(app)
-    make_account(app, clinic.clinician, totp=False)
-    client = signed_in_client(app, clinic.clinician, None, clock)
+    secret = make_account(app, clinic.clinician)
+    client = signed_in_client(app, clinic.clinician, secret, clock)
     clock.advance(minutes=14)
     assert client.get("/staff/caseload").status_code == 200
     clock.advance(minutes=16)
     assert _lands(client.get("/staff/caseload")).endswith("/staff/sign-in?why=idle")
     assert "without activity" in client.get("/staff/sign-in?why=idle").get_data(as_text=True)
     assert _lands(client.get("/staff/caseload")).startswith("/staff/sign-in")
-    busy = signed_in_client(app, clinic.clinician, None, clock)
+    busy = signed_in_client(app, clinic.clinician, secret, clock)
     for _ in range(12 * 6 + 1):
         clock.advance(minutes=10)
         if busy.get("/staff/caseload").status_code != 200:
@@ -146,9 +170,10 @@ def test_the_session_ends_after_the_idle_timeout_and_at_its_absolute_lifetime(ap
 
 
 def test_a_password_reset_link_works_once_and_the_old_password_stops(app, mail):
+    clock = install_clock(app)
     clinic = set_up_clinic(app)
-    make_account(app, clinic.clinician, totp=False)
-    old_session = signed_in_client(app, clinic.clinician, None)
+    secret = make_account(app, clinic.clinician)
+    old_session = signed_in_client(app, clinic.clinician, secret, clock)
     client = app.test_client()
     sent = post_form(client, "/staff/password/reset", {"email": clinic.clinician})
     assert "Check your email" in sent.get_data(as_text=True)
@@ -169,9 +194,10 @@ def test_a_password_reset_link_works_once_and_the_old_password_stops(app, mail):
                                      "password": "yet another passphrase",
                                      "confirm": "yet another passphrase"})
     assert replay.status_code == 410
-    assert sign_in(app.test_client(), clinic.clinician, None).status_code == 401
-    assert _lands(sign_in(app.test_client(), clinic.clinician, None, password=new)).endswith(
-        "/staff/")
+    assert sign_in(app.test_client(), clinic.clinician, secret, clock).status_code == 401
+    clock.advance(seconds=31)
+    assert _lands(sign_in(app.test_client(), clinic.clinician, secret, clock,
+                          password=new)).endswith("/staff/")
     assert _lands(old_session.get("/staff/caseload")).startswith("/staff/sign-in")
 
 
@@ -202,7 +228,7 @@ def test_an_admin_invites_a_clinician_who_chooses_a_password_and_signs_in(sqlite
     post_form(kim, page, {"password": "kims own long password", "confirm":
                           "kims own long password"})
     landed = sign_in(kim, "kim@clinic.test", None, password="kims own long password")
-    assert _lands(landed).endswith("/staff/")
+    assert _lands(landed).endswith("/staff/sign-in/enrol"), "then an authenticator app"
 
 
 def test_the_link_in_an_alert_email_leads_through_sign_in_to_that_alert(sqlite_app):

@@ -26,6 +26,7 @@ from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import Alert, Client, Staff
 from fic.storage.models_delivery import Acknowledgement
+from fic.storage.models_staff import StaffCredential
 
 REPAIR_ACTIONS = (
     "talked_in_session",
@@ -46,6 +47,7 @@ class StaffByEmail:
 
     email: str
     clinic_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None  # the API key that made the call, for the audit row
 
 
 def acknowledge(
@@ -69,17 +71,26 @@ def acknowledge(
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX_CHARS:
         raise InvalidRequest.about("note", f"at most {NOTE_MAX_CHARS} characters")
+    named = isinstance(staff, StaffByEmail)
     with db.session() as session:
         staff_id = _staff_id(session, alert_id, staff)
-        alert, client = _alert_in_scope(session, alert_id, staff_id)
+        try:
+            alert, client = _alert_in_scope(session, alert_id, staff_id)
+        except NotFound:
+            if not named:
+                raise
+            # The alert is the caller's (checked above); the person named may not act on it.
+            raise InvalidRequest.about(
+                "staff", "that staff member may not act on this alert") from None
         existing = acknowledgement_of(session, alert.id)
         if existing is not None:
             return existing
         ack, created = _record(session, keys, alert, client, staff_id, action, note, now, via)
         if created:
+            key = staff.api_key_id if isinstance(staff, StaffByEmail) else None
             audit.record(session, "alert_acknowledged", actor_id=staff_id,
                          clinic_id=client.clinic_id, object_type="alert", object_id=alert.id,
-                         outcome=action, at=now)
+                         outcome=action, at=now, via=f"api:{key}" if key else via)
         return ack
 
 
@@ -151,6 +162,9 @@ def _alert_in_scope(
     staff = session.get(Staff, staff_id)
     if staff is None:
         raise NotFound("no such alert")
+    credential = session.get(StaffCredential, staff_id)
+    if credential is not None and credential.disabled_at is not None:
+        raise InvalidRequest.about("staff", "that staff member's account is disabled")
     if staff.role == "admin":
         raise InvalidRequest.about("staff", "only clinicians and supervisors acknowledge alerts")
     alert = access.alert(session, Actor(staff.id, staff.clinic_id, staff.role, staff.email),

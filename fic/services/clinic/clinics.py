@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from fic.crypto import KeyRing, binding, new_passphrase, new_token, sha256_hex
 from fic.errors import InvalidRequest, NotFound
 from fic.services.clinic import api_scopes
+from fic.services.core import addresses
 from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import ApiKey, Clinic, Staff
@@ -40,11 +41,9 @@ def create_clinic(session: Session, name: str, timezone: str = "UTC") -> Clinic:
 def add_staff(
     session: Session, clinic: Clinic, email: str, role: str, supervisor_email: str | None = None
 ) -> Staff:
-    email = email.strip().lower()
     if role not in ROLES:
         raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
-    if "@" not in email:
-        raise InvalidRequest("that is not an email address")
+    email = addresses.email_address(email).lower()
     supervisor = None
     if supervisor_email:
         supervisor = repository.staff_by_email(session, supervisor_email, clinic.id)

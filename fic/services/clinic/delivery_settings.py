@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest, NotFound
-from fic.services.core import channels
+from fic.services.core import addresses, channels
 from fic.storage.db import Database
 from fic.storage.models import Clinic, utcnow
 from fic.storage.models_delivery import ClinicDeliverySettings
@@ -142,30 +142,43 @@ def update(session: Session, clinic_id: uuid.UUID, **changes: object) -> Deliver
     return delivery_policy(session, clinic_id)
 
 
+# Upper bounds: a link lives at most 60 days; escalation waits at most 30 days.
+MAX_LINK_HOURS = 60 * 24
+MAX_ESCALATE_MINUTES = 30 * 24 * 60
+BOUNDS = {
+    "link_lifetime_hours": MAX_LINK_HOURS,
+    "reminder_after_hours": MAX_LINK_HOURS,
+    "escalate_rupture_minutes": MAX_ESCALATE_MINUTES,
+    "escalate_urgent_minutes": MAX_ESCALATE_MINUTES,
+}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _check(name: str, value: object) -> None:
-    positive = ("link_lifetime_hours", "escalate_rupture_minutes", "escalate_urgent_minutes")
-    if name in positive and (not isinstance(value, int) or value <= 0):
-        raise InvalidRequest.about(name, "a positive whole number")
-    if name == "reminder_after_hours" and value is not None and (
-        not isinstance(value, int) or value <= 0
+    if name in BOUNDS and not (name == "reminder_after_hours" and value is None) and (
+        not _whole(value) or not 0 < value <= BOUNDS[name]  # type: ignore[operator]
     ):
-        raise InvalidRequest.about(name, "a positive whole number, or none")
+        extra = ", or none" if name == "reminder_after_hours" else ""
+        raise InvalidRequest.about(name, f"a whole number from 1 to {BOUNDS[name]}{extra}")
     if name in ("quiet_start", "quiet_end") and value is not None and (
         not isinstance(value, str) or not _HHMM.match(value)
     ):
         raise InvalidRequest.about(name, "a time as HH:MM")
     if name == "digest_hour" and (not isinstance(value, int) or not 0 <= value <= 23):
         raise InvalidRequest.about(name, "an hour from 0 to 23")
-    if name == "on_call_email" and value is not None and (
-        not isinstance(value, str) or "@" not in value or len(value) > 254
-    ):
-        raise InvalidRequest.about(name, "an email address")
+    if name == "on_call_email" and value is not None:
+        addresses.email_address(value, name)
     if name == "routing":
         _check_routing(value)
     if name in ("crisis_text", "link_wording") and (
         not isinstance(value, dict)
-        or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 2000
-                   for k, v in value.items())
+        or len(value) > 20
+        or not all(isinstance(k, str) and _LANGUAGE.match(k) and isinstance(v, str)
+                   and len(v) <= 2000 for k, v in value.items())
     ):
         raise InvalidRequest.about(name, "texts by language, each at most 2,000 characters")
 

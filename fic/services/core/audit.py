@@ -1,10 +1,13 @@
 """The audit trail: who did what to which id, when, with what outcome. Never health data.
 
-Rows are hash-chained: h_n = SHA-256(h_{n-1} ‖ canonical JSON of row n) with seq 1, 2, 3…
-and a head row holding the last seq and hash. An append first bumps the head (an UPDATE,
-which takes the write lock on SQLite and the row lock on PostgreSQL), so concurrent appends
-line up instead of forking the chain. `verify` walks the chain and names the first row that
-was edited, deleted or cut off the end.
+Rows are chained with a key: h_n = HMAC-SHA256(k, h_{n-1} ‖ canonical JSON of row n), seq
+1, 2, 3…, k derived from a key of the ring (the row names which; see audit_seal), and a
+head row holding the last seq and hash. An append first bumps the head (an UPDATE, which
+takes the write lock on SQLite and the row lock on PostgreSQL), so concurrent appends line
+up instead of forking the chain. Each commit that appended rows leaves a signed checkpoint
+outside the database. `verify` walks the chain and the checkpoints and names the first row
+that was edited, deleted, reordered or cut off the end, or the checkpoint that disagrees.
+Rows written before the chain was keyed (no key id) are accepted only as a prefix.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest
+from fic.services.core import audit_seal
 from fic.storage.db import Database
 from fic.storage.models import utcnow
 from fic.storage.models_staff import AuditEvent, AuditHead
@@ -32,8 +36,9 @@ ACTIONS = (
     "report_downloaded", "export", "settings_changed", "staff_disabled", "staff_enabled",
     "api_key_created", "api_key_revoked", "audit_viewed", "access_denied",
     "client_erased", "keys_rotated", "link_sent", "goal_named", "goal_reworded", "goal_retired",
-    "api_call", "client_created", "client_reassigned", "client_discharged",
-    "webhook_added", "webhook_removed", "webhook_rotated", "responses_imported",
+    "api_call", "staff_added", "passphrase_rotated", "webhook_added", "report_exported",
+    "client_created", "client_reassigned", "client_discharged",
+    "webhook_removed", "webhook_rotated", "responses_imported",
     "inbound_session",
 )
 
@@ -42,8 +47,13 @@ ACTIONS = (
 class Problem:
     seq: int
     what: str
+    checkpoint: int | None = None  # the checkpoint file's line, when a checkpoint disagrees
 
     def __str__(self) -> str:
+        if self.checkpoint == 0:
+            return f"checkpoint file {self.what}"
+        if self.checkpoint is not None:
+            return f"checkpoint {self.checkpoint} {self.what}"
         return f"audit row {self.seq} {self.what}"
 
 
@@ -57,10 +67,15 @@ def record(
     object_id: object | None = None,
     outcome: str = "ok",
     at: datetime | None = None,
+    via: str | None = None,
 ) -> AuditEvent:
-    """Append one row inside the caller's transaction."""
+    """Append one row inside the caller's transaction.
+
+    `via` says through what the action came when it was not a staff page: "cli", "task",
+    or "api:<api key id>"."""
     if action not in ACTIONS:
         raise InvalidRequest(f"unknown audit action {action!r}")
+    seal = audit_seal.of(session)
     bumped = session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
     )
@@ -80,10 +95,13 @@ def record(
         outcome=outcome,
         prev_hash=head.hash,
         hash="",
+        key_id=seal.kid,
+        via=via,
     )
-    row.hash = chain_hash(row.prev_hash, row)
+    row.hash = chain_hash(seal, row.prev_hash, row)
     head.hash = row.hash
     session.add(row)
+    audit_seal.note_head(session, row.seq, row.hash)
     return row
 
 
@@ -94,8 +112,7 @@ def write(db: Database, action: str, **fields: object) -> None:
 
 
 def canonical(row: AuditEvent) -> bytes:
-    return json.dumps(
-        {
+    fields: dict[str, object] = {
             "seq": row.seq,
             "at": row.at.isoformat(timespec="microseconds"),
             "clinic_id": str(row.clinic_id) if row.clinic_id else None,
@@ -104,20 +121,31 @@ def canonical(row: AuditEvent) -> bytes:
             "object_type": row.object_type,
             "object_id": row.object_id,
             "outcome": row.outcome,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    ).encode()
+    }
+    if row.key_id is not None:
+        fields["key_id"] = row.key_id
+    if row.via is not None:
+        fields["via"] = row.via
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
-def chain_hash(prev_hash: str, row: AuditEvent) -> str:
-    return hashlib.sha256(prev_hash.encode() + canonical(row)).hexdigest()
+def chain_hash(seal: audit_seal.AuditSeal, prev_hash: str, row: AuditEvent) -> str:
+    message = prev_hash.encode() + canonical(row)
+    if row.key_id is None:  # written before the chain was keyed
+        return hashlib.sha256(message).hexdigest()
+    return seal.mac(row.key_id, message)
 
 
 def verify(db: Database, batch: int = 1000) -> Problem | None:
-    """The first broken or missing row, or None if the whole chain holds."""
-    expected_seq, prev = 1, GENESIS
+    """The first broken or missing row or disagreeing checkpoint, or None if all holds."""
+    expected_seq, prev, keyed = 1, GENESIS, False
     with db.session() as session:
+        seal = audit_seal.of(session)
+        checkpoints: dict[int, list[audit_seal.Checkpoint]] = {}
+        for point in seal.checkpoints():
+            if point.problem:
+                return Problem(point.seq, point.problem, point.line)
+            checkpoints.setdefault(point.seq, []).append(point)
         head = session.get(AuditHead, 1)
         last = 0
         while True:
@@ -128,13 +156,40 @@ def verify(db: Database, batch: int = 1000) -> Problem | None:
             for row in rows:
                 if row.seq != expected_seq:
                     return Problem(expected_seq, "is missing")
-                if row.prev_hash != prev or row.hash != chain_hash(prev, row):
+                if row.key_id is not None and not seal.has(row.key_id):
+                    return Problem(row.seq, f"is keyed by {row.key_id!r}, not in FIC_DATA_KEYS")
+                if (row.key_id is None and keyed) or row.prev_hash != prev or (
+                    row.hash != chain_hash(seal, prev, row)
+                ):
                     return Problem(row.seq, "was changed")
+                for point in checkpoints.get(row.seq, ()):
+                    if point.hash != row.hash:
+                        return Problem(row.seq, f"disagrees with audit row {row.seq}", point.line)
+                keyed = keyed or row.key_id is not None
                 prev, expected_seq, last = row.hash, row.seq + 1, row.seq
             if len(rows) < batch:
                 break
-        if head is not None and (head.seq >= expected_seq or head.hash != prev):
+        if head is not None and head.seq >= expected_seq:
             return Problem(expected_seq, "is missing")
+        if head is not None and head.hash != prev:
+            return Problem(head.seq, f"is where the head points, but the trail goes on to row "
+                                     f"{expected_seq - 1} (head rolled back)")
+    return _beyond_the_end(checkpoints, expected_seq - 1, seal)
+
+
+def _beyond_the_end(
+    checkpoints: dict[int, list[audit_seal.Checkpoint]], rows: int,
+    seal: audit_seal.AuditSeal,
+) -> Problem | None:
+    """A checkpoint past the last row means rows were cut off the end (and the head reset)."""
+    later = [point for seq, points in checkpoints.items() if seq > rows for point in points]
+    if later:
+        newest = max(later, key=lambda point: point.seq)
+        return Problem(rows + 1, f"is missing: checkpoint {newest.line} ({newest.at}) counted "
+                                 f"{newest.seq} rows, the trail has {rows}")
+    if rows and not checkpoints:
+        return Problem(rows + 1, f"{seal.checkpoint_path} holds no checkpoint, so rows cut off "
+                                 "the end cannot be ruled out", 0)
     return None
 
 

@@ -47,6 +47,7 @@ class Address:
     target: str
     secret: str | None = None  # a webhook's signing secret, in memory only
     staff_id: uuid.UUID | None = None
+    allow_private: bool = False  # a webhook target the operator allowed to be private
 
 
 class Channel:

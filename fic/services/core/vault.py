@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from fic.crypto import KeyRing, WrappedKey
-from fic.errors import DecryptionFailed
+from fic.errors import DecryptionFailed, InvalidRequest
 from fic.storage.models import Client
 from fic.storage.repository import client_key_owner
 
 
 def ensure_key(keys: KeyRing, client: Client) -> None:
+    """A data key for a client who has none yet; never again for an erased client (whatever
+    would be sealed now could be read, which erasure promised it would not)."""
+    if client.erased_at is not None:
+        raise InvalidRequest.about("client", "this client's data was erased; nothing new is kept")
     if client.dek_wrapped is None:
         wrapped = keys.new_data_key(client_key_owner(client.id))
         client.dek_kid, client.dek_wrapped = wrapped.kid, wrapped.blob

@@ -21,7 +21,7 @@ from fic import i18n, jobs
 from fic.crypto import KeyRing, new_token, sha256_hex
 from fic.errors import InvalidRequest, LinkUnavailable, NotFound
 from fic.services.clinic import delivery_settings
-from fic.services.core import outbox, vault
+from fic.services.core import addresses, outbox, vault
 from fic.services.core.outbox import Publisher
 from fic.services.forms import goals
 from fic.settings import Settings
@@ -71,6 +71,8 @@ def record_session(
 
     `language`, when given, is remembered for the client (their form and links speak it).
     """
+    if contact_email is not None:
+        contact_email = addresses.email_address(contact_email, "contact.email")
     try:
         clinician = repository.staff_by_email(session, clinician_email, clinic.id)
     except NotFound:

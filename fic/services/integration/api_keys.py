@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from fic import clock
 from fic.crypto import sha256_hex
 from fic.errors import NotFound
 from fic.services.clinic.api_scopes import SCOPES, check_scopes
@@ -54,7 +55,10 @@ def authenticate(db: Database, presented: str) -> Caller:
         return Caller(row.id, row.clinic_id, scopes)
 
 
-def record_call(db: Database, caller: Caller, status: int) -> None:
-    """One audit row per API call: the key's id and the HTTP status, nothing of the body."""
-    audit.write(db, "api_call", clinic_id=caller.clinic_id, object_type="api_key",
-                object_id=caller.key_id, outcome=str(status))
+def record_call(db: Database, caller: Caller, status: int, operation: str,
+                target: str | None) -> None:
+    """One audit row per API call: the operation, the object's id (if the path names one) and
+    the HTTP status, through which key (via "api:<key id>"); nothing of the body."""
+    audit.write(db, "api_call", clinic_id=caller.clinic_id, object_type=operation[:24],
+                object_id=target, outcome=str(status), via=f"api:{caller.key_id}",
+                at=clock.now())

@@ -34,13 +34,16 @@ class WithSecret(WebhookView):
 
 
 def add(session: Session, keys: KeyRing, clinic_id: uuid.UUID, url: str,
-        actor_id: uuid.UUID | None = None) -> WithSecret:
+        actor_id: uuid.UUID | None = None, allow_private: bool = False,
+        via: str | None = None) -> WithSecret:
+    """https to a public host only unless the operator allows otherwise (webhook_targets)."""
     if not url.startswith(("https://", "http://")) or len(url) > 500:
         raise InvalidRequest.about("url", "must start with https:// (at most 500 characters)")
-    endpoint_id, secret = add_endpoint(session, keys, clinic_id, url)
+    endpoint_id, secret = add_endpoint(session, keys, clinic_id, url, allow_private)
     session.flush()
     endpoint = _get(session, clinic_id, endpoint_id)
-    _audit(session, "webhook_added", endpoint, actor_id)
+    _audit(session, "webhook_added", endpoint, actor_id,
+           outcome="private" if allow_private else "ok", via=via)
     return WithSecret(**vars(_view(endpoint)), secret=secret)
 
 
@@ -86,6 +89,6 @@ def _view(row: WebhookEndpoint) -> WebhookView:
 
 
 def _audit(session: Session, action: str, endpoint: WebhookEndpoint,
-           actor_id: uuid.UUID | None) -> None:
+           actor_id: uuid.UUID | None, outcome: str = "ok", via: str | None = None) -> None:
     audit.record(session, action, actor_id=actor_id, clinic_id=endpoint.clinic_id,
-                 object_type="webhook", object_id=endpoint.id)
+                 object_type="webhook", object_id=endpoint.id, outcome=outcome, via=via)

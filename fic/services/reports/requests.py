@@ -110,6 +110,9 @@ def due_this_hour(db: Database, now: datetime) -> list[tuple[uuid.UUID, Period]]
     return due
 
 
+ERASED = "purged: a client in it was erased"  # set by keys.erase_client; rebuilt when asked
+
+
 def report_row(
     session: Session, owner: Staff, period: Period, client: Client | None = None
 ) -> tuple[Report, bool]:
@@ -120,7 +123,9 @@ def report_row(
     key = f"{kind}:{owner.id}:{period.label}" + (f":{client.id}" if client else "")
     existing = session.scalar(select(Report).where(Report.dedupe_key == key))
     if existing is not None:
-        if existing.status == "failed":
+        if existing.status == "failed" or (
+            existing.status == "purged" and existing.error == ERASED
+        ):
             existing.status, existing.error = "building", None
             return existing, True
         return existing, False

@@ -75,6 +75,7 @@ def _clients_seen(session: Session, clinician: Staff, lo: datetime, hi: datetime
             select(Client)
             .where(
                 Client.clinician_id == clinician.id,
+                Client.erased_at.is_(None),  # an erased client is in no report built after
                 Client.id.in_(
                     select(TherapySession.client_id).where(
                         TherapySession.clinician_id == clinician.id,

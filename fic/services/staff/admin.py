@@ -104,18 +104,14 @@ def change_staff(db: Database, settings: Settings, actor: Actor, staff_id: uuid.
         staff = access.staff_member(session, actor, staff_id)
         if staff.id == actor.staff_id and change != "reset":
             raise InvalidRequest.about("staff", "you cannot disable yourself")
-        credential = session.get(StaffCredential, staff.id)
         if change == "reset":
             signin.reset_sign_in(session, staff.id, now)
             issued = staff_tokens.issue(session, settings, staff, "reset", now,
                                         created_by=actor.staff_id)
             note(session, actor, "password_reset_requested", "staff", staff.id, "by_admin", now)
             return Outgoing(staff.email, staff_tokens.reset_email(staff.email, issued.url))
-        if credential is not None:
-            credential.disabled_at = now if change == "disable" else None
-            if change == "disable":
-                sessions.end_all_sessions(session, staff.id, now)
-            note(session, actor, f"staff_{change}d", "staff", staff.id, at=now)
+        signin.set_disabled(session, staff.id, change == "disable", now)
+        note(session, actor, f"staff_{change}d", "staff", staff.id, at=now)
         return Outgoing(staff.email, None)
 
 

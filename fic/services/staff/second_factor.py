@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding
@@ -72,9 +72,24 @@ def verify_totp(
         if credential.totp_last_step is not None and candidate <= credential.totp_last_step:
             continue
         if secrets.compare_digest(totp.at(candidate * totp.interval), code):
-            credential.totp_last_step = candidate
-            return True
+            return _claim_step(session, credential, candidate)
     return False
+
+
+def _claim_step(session: Session, credential: StaffCredential, step: int) -> bool:
+    """One conditional UPDATE: of concurrent attempts with the same code exactly one moves the
+    last accepted step forward; the others match no row (PostgreSQL re-checks the WHERE after
+    the winner commits; SQLite runs writers one at a time)."""
+    won = session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
+        update(StaffCredential)
+        .where(StaffCredential.staff_id == credential.staff_id,
+               or_(StaffCredential.totp_last_step.is_(None),
+                   StaffCredential.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    session.refresh(credential)
+    return won
 
 
 def confirm_enrolment(
@@ -108,18 +123,18 @@ def new_recovery_codes(session: Session, staff_id: uuid.UUID, now: datetime) -> 
 
 
 def use_recovery_code(session: Session, staff_id: uuid.UUID, code: str, now: datetime) -> bool:
+    """Single use by one conditional UPDATE: concurrent uses of one code, exactly one wins."""
     raw = "".join(ch for ch in code.lower() if ch.isalnum())
-    row = session.scalar(
-        select(RecoveryCode).where(
+    return session.execute(  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
+        update(RecoveryCode)
+        .where(
             RecoveryCode.staff_id == staff_id,
             RecoveryCode.code_hash == _code_hash(staff_id, raw),
             RecoveryCode.used_at.is_(None),
         )
-    )
-    if row is None:
-        return False
-    row.used_at = now
-    return True
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
 
 
 def _code_hash(staff_id: uuid.UUID, raw: str) -> str:

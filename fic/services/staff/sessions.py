@@ -30,7 +30,7 @@ def clinic_settings(session: Session, clinic_id: uuid.UUID) -> ClinicStaffSettin
     found = session.get(ClinicStaffSettings, clinic_id)
     if found is None:
         found = ClinicStaffSettings(
-            clinic_id=clinic_id, clinician_totp_required=False, idle_minutes=15, absolute_hours=12
+            clinic_id=clinic_id, clinician_totp_required=True, idle_minutes=15, absolute_hours=12
         )
     return found
 
@@ -55,7 +55,8 @@ def check_session(session: Session, sid: str | None, now: datetime) -> SessionCh
     """The signed-in actor, refreshing the idle timer; or why there is none."""
     if not sid:
         return SessionCheck(None, "missing")
-    row = session.scalar(select(StaffSession).where(StaffSession.sid_hash == sha256_hex(sid)))
+    row = session.scalar(select(StaffSession).where(StaffSession.sid_hash == sha256_hex(sid),
+                                                    StaffSession.stage.is_(None)))
     if row is None:
         return SessionCheck(None, "missing")
     if row.ended_at is not None:

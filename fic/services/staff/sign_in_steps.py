@@ -7,6 +7,7 @@ recovery code (anything else), and what every step leaves in the audit trail.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,18 +15,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fic import jobs
 from fic.crypto import KeyRing
-from fic.errors import InvalidRequest
-from fic.services.core import audit
-from fic.services.staff import second_factor, sessions, signin, staff_tokens
+from fic.delivery.email import Mailer
+from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
+from fic.services.core import audit, outbox
+from fic.services.core.outbox import Publisher
+from fic.services.staff import pending_sign_in, second_factor, sessions, signin, staff_tokens
 from fic.services.staff.signin import PasswordCheck
-from fic.services.staff.staff_tokens import IssuedToken
 from fic.settings import Settings
 from fic.storage.db import Database
 from fic.storage.models import Staff
 from fic.storage.models_staff import StaffCredential, StaffToken
 
 RESETS_PER_HOUR = 3
+log = logging.getLogger(__name__)
 TOTP_DIGITS = 6
 
 
@@ -40,12 +44,6 @@ class Enrolment:
     secret: str  # the pending secret, shown as text and as a QR code
     codes: list[str] | None = None  # recovery codes, once, when the enrolment was confirmed
     already_enrolled: bool = False
-
-
-@dataclass(frozen=True)
-class ResetRequest:
-    email: str
-    issued: IssuedToken
 
 
 def check_password(
@@ -71,11 +69,28 @@ def is_authenticator_code(typed: str) -> bool:
     return len(bare) == TOTP_DIGITS and bare.isdigit()
 
 
+def begin_second_factor(db: Database, staff_id: uuid.UUID, stage: str, now: datetime) -> str:
+    """The right password, a second factor to come: a pending sign-in kept server-side; the
+    browser gets only its random token."""
+    with db.session() as session:
+        return pending_sign_in.start(session, staff_id, stage, now)
+
+
+def pending_staff(db: Database, token: object, stage: str, now: datetime) -> uuid.UUID | None:
+    """Whose pending sign-in this is, while it lives (ended by a reset, a new password, a
+    disable, its completion or ten minutes)."""
+    with db.session() as session:
+        return pending_sign_in.staff_for(session, token, stage, now)
+
+
 def check_code(
     db: Database, keys: KeyRing, staff_id: uuid.UUID, email: str, typed: str,
-    ip: str | None, now: datetime,
+    ip: str | None, now: datetime, pending_token: str = "",
 ) -> CodeCheck:
-    """The second step: an authenticator code or a recovery code, under the same lockout."""
+    """The second step: an authenticator code or a recovery code, under the same lockout.
+
+    A code is used once (one conditional UPDATE) and the pending sign-in completes once, so
+    however many attempts race with one code, one signs in."""
     with db.session() as session:
         staff = session.get(Staff, staff_id)
         assert staff is not None  # noqa: S101 - staff rows are never deleted
@@ -86,6 +101,7 @@ def check_code(
                 ok = second_factor.verify_totp(session, keys, staff_id, typed, now)
             else:
                 ok = recovery = second_factor.use_recovery_code(session, staff_id, typed, now)
+            ok = ok and pending_sign_in.finish(session, pending_token, now)
             signin.note_attempt(session, email, ip, ok, now)
         if ok:
             if recovery:
@@ -103,11 +119,13 @@ def check_code(
 def enrolment(
     db: Database, keys: KeyRing, staff_id: uuid.UUID, now: datetime,
     code: str | None = None, signing_in_as: str | None = None, ip: str | None = None,
+    pending_token: str = "",
 ) -> Enrolment:
     """Show (starting if needed) or confirm the authenticator set-up.
 
     `code` is the code typed to confirm; `signing_in_as` is the email when this is the
-    enrolment a first sign-in requires, which then completes the sign-in.
+    enrolment a first sign-in requires, which then completes the sign-in (and its pending
+    state, `pending_token`: LinkUnavailable, nothing kept, when that ended meanwhile).
     """
     with db.session() as session:
         staff = session.get(Staff, staff_id)
@@ -118,6 +136,9 @@ def enrolment(
         codes = None
         if code is not None:
             codes = second_factor.confirm_enrolment(session, keys, staff_id, code, now)
+            if codes is not None and signing_in_as is not None and not pending_sign_in.finish(
+                    session, pending_token, now):
+                raise LinkUnavailable("this sign-in was completed or ended elsewhere")
             if codes is not None:
                 audit.record(session, "totp_enrolled", actor_id=staff_id,
                              clinic_id=staff.clinic_id, at=now)
@@ -146,18 +167,35 @@ def sign_out(db: Database, sid: str | None, now: datetime) -> None:
                          clinic_id=staff.clinic_id if staff else None, at=now)
 
 
-def request_reset(
-    db: Database, settings: Settings, email: str, now: datetime
-) -> ResetRequest | None:
-    """A reset link for a known email, at most RESETS_PER_HOUR an hour; None otherwise."""
+def request_reset(db: Database, publish: Publisher, email: str, now: datetime) -> None:
+    """Someone asks for a reset link. The page answers at once and alike for every email:
+    the same lookup and one queued job whether or not the email is an account's (an unknown
+    one queues a random id that matches nobody); the link is made and mailed by the task."""
     with db.session() as session:
         staff = session.scalar(select(Staff).where(Staff.email == email)) if "@" in email else None
+        job = outbox.add(session, jobs.SEND_STAFF_RESET, staff.id if staff else uuid.uuid4())
+    outbox.flush(db, publish, [job])
+
+
+def send_reset(db: Database, settings: Settings, mailer: Mailer, staff_id: uuid.UUID,
+               now: datetime) -> bool:
+    """The task's half: a reset link for a known person, at most RESETS_PER_HOUR an hour,
+    mailed; False when there was nobody (or too many) to send to."""
+    with db.session() as session:
+        staff = session.get(Staff, staff_id)
         if staff is None or _resets_last_hour(session, staff.id, now) >= RESETS_PER_HOUR:
-            return None
+            return False
         issued = staff_tokens.issue(session, settings, staff, "reset", now)
         audit.record(session, "password_reset_requested", actor_id=staff.id,
-                     clinic_id=staff.clinic_id, object_type="staff", object_id=staff.id, at=now)
-        return ResetRequest(staff.email, issued)
+                     clinic_id=staff.clinic_id, object_type="staff", object_id=staff.id, at=now,
+                     via="task")
+        message = staff_tokens.reset_email(staff.email, issued.url)
+    try:
+        mailer.send(message)
+    except DeliveryFailed as error:
+        log.warning("password reset email not sent: %s", error)
+        return False
+    return True
 
 
 def _resets_last_hour(session: Session, staff_id: uuid.UUID, at: datetime) -> int:

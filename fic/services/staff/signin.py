@@ -15,23 +15,21 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import sha256_hex
-from fic.errors import InvalidRequest
+from fic.services.staff.passwords import MAX_PASSWORD, check_password_rules
 from fic.services.staff.second_factor import totp_required
 from fic.services.staff.sessions import end_all_sessions
 from fic.storage.models import Staff
-from fic.storage.models_staff import SignInAttempt, StaffCredential
+from fic.storage.models_staff import SignInAttempt, StaffCredential, StaffToken
 
 HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
 LOCK_AFTER = 5  # failures in a row for one email…
 LOCK_FOR = timedelta(minutes=15)  # …lock it for this long after the last of them
 IP_LIMIT = 30  # failures from one address within IP_WINDOW get 429
 IP_WINDOW = timedelta(minutes=15)
-MIN_PASSWORD = 12
-MAX_PASSWORD = 256
 UNUSABLE = "!"  # not an argon2 hash: verification always fails
 
 
@@ -61,15 +59,6 @@ def ip_hash(ip: str | None) -> str:
 
 
 
-def check_password_rules(password: str, email: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidRequest.about("password", f"use at least {MIN_PASSWORD} characters")
-    if len(password) > MAX_PASSWORD:
-        raise InvalidRequest.about("password", f"use at most {MAX_PASSWORD} characters")
-    if password.strip().lower() == email.strip().lower():
-        raise InvalidRequest.about("password", "the password must not be your email address")
-
-
 def set_password(session: Session, staff: Staff, password: str, now: datetime) -> None:
     """Set a new password and end every session the person had."""
     check_password_rules(password, staff.email)
@@ -91,6 +80,22 @@ def reset_sign_in(session: Session, staff_id: uuid.UUID, now: datetime) -> None:
     end_all_sessions(session, staff_id, now)
 
 
+def set_disabled(session: Session, staff_id: uuid.UUID, disabled: bool, now: datetime) -> None:
+    """Disable (or enable) an account, invited-but-not-yet-accepted ones included: a disabled
+    person's sessions, pending sign-ins and unused invitation or reset links all stop."""
+    credential = session.get(StaffCredential, staff_id)
+    if credential is None:  # invited, no password yet: keep the "disabled" on a credential
+        credential = StaffCredential(staff_id=staff_id, password_hash=UNUSABLE,
+                                     password_changed_at=now)
+        session.add(credential)
+    credential.disabled_at = now if disabled else None
+    if disabled:
+        end_all_sessions(session, staff_id, now)
+        session.execute(update(StaffToken).where(StaffToken.staff_id == staff_id,
+                                                 StaffToken.used_at.is_(None))
+                        .values(used_at=now))
+
+
 def check_password(
     session: Session, email: str, password: str, ip: str | None, now: datetime
 ) -> PasswordCheck:
@@ -99,8 +104,10 @@ def check_password(
     locked = is_locked(session, email, now)
     staff = session.scalar(select(Staff).where(Staff.email == email.strip().lower()))
     credential = session.get(StaffCredential, staff.id) if staff else None
-    stored = credential.password_hash if credential else _dummy_hash()
-    right = _verify(stored, password[:MAX_PASSWORD])
+    # Unknown, reset (unusable hash) and real accounts all cost one argon2 verification.
+    usable_hash = credential is not None and credential.password_hash.startswith("$argon2")
+    stored = credential.password_hash if credential and usable_hash else _dummy_hash()
+    right = _verify(stored, password[:MAX_PASSWORD]) and usable_hash
     usable = right and credential is not None and credential.disabled_at is None
     if locked:
         return PasswordCheck("locked")

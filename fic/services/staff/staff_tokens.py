@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fic.crypto import new_token, sha256_hex
 from fic.delivery.email import Email
 from fic.errors import LinkUnavailable
-from fic.services.staff import signin
+from fic.services.staff import passwords, signin
 from fic.settings import Settings
 from fic.storage.models import Staff
 from fic.storage.models_staff import StaffToken
@@ -80,7 +80,7 @@ def redeem(
 ) -> Staff:
     """Use the link once and set the password; unknown, expired and used links look alike."""
     staff = peek(session, token, purpose, now)
-    signin.check_password_rules(password, staff.email)
+    passwords.check_password_rules(password, staff.email)
     token_id = session.scalar(
         update(StaffToken)
         .where(
