@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     ready_outbox_max_age: float = 300.0
     room_code_minutes: int = 60
     ack_link_days: int = 14
+    # Bearer token for /metrics; unset, /metrics answers 404 (nothing is exposed).
+    metrics_token: str | None = None
+    # "json": one JSON object per log line, with the request id; "text": plain lines.
+    log_format: str = "text"
 
     @field_validator("instance_path")
     @classmethod
