@@ -5,7 +5,7 @@ FROM python:3.11-slim-bookworm
 # to a pure-Python subsetter, up to 10x slower); the same list as scripts/system-packages.sh.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-      libharfbuzz-subset0 fonts-dejavu-core \
+      libharfbuzz-subset0 fonts-dejavu-core postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed, non-root uid; the instance folder (embedded keys, beat's schedule, policies,

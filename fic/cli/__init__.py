@@ -10,7 +10,18 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from fic import create_app
-from fic.cli import backtest, clinic, delivery, demo, embedded, keys, policy, reports, staff
+from fic.cli import (
+    backtest,
+    clinic,
+    delivery,
+    demo,
+    embedded,
+    keys,
+    ops,
+    policy,
+    reports,
+    staff,
+)
 
 
 def _app(*_args: object) -> Flask:
@@ -28,6 +39,6 @@ def main() -> None:
     cli(prog_name="fic")
 
 
-for _module in (clinic, staff, delivery, reports, keys, backtest, policy, demo, embedded):
+for _module in (clinic, staff, delivery, reports, keys, backtest, policy, demo, embedded, ops):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

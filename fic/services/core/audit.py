@@ -32,6 +32,7 @@ ACTIONS = (
     "report_downloaded", "export", "settings_changed", "staff_disabled", "staff_enabled",
     "api_key_created", "api_key_revoked", "audit_viewed", "access_denied",
     "client_erased", "keys_rotated", "link_sent", "goal_named", "goal_reworded", "goal_retired",
+    "backup_made", "database_restored", "retention_purged",
 )
 
 

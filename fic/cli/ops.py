@@ -1,0 +1,60 @@
+"""`fic backup`, `fic restore` and `fic retention`: an operator's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from fic.errors import FicError
+from fic.extensions import services
+from fic.ops import backup as backups
+
+
+@click.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="a new or empty folder")
+@click.option("--include-keys", is_flag=True,
+              help="also write FIC_SECRET_KEY and FIC_DATA_KEYS into the folder (dangerous)")
+@with_appcontext
+def backup(out: Path, include_keys: bool) -> None:
+    """A consistent copy of the database and instance files, without the keys."""
+    svc = services()
+    try:
+        manifest = backups.backup(svc.db, svc.settings, svc.keys, out, include_keys)
+    except FicError as error:
+        raise click.ClickException(str(error)) from None
+    rows = sum(manifest["tables"].values())  # type: ignore[union-attr]
+    click.echo(f"backup written to {out}: {manifest['database']} dump, {rows} rows in "
+               f"{len(manifest['tables'])} tables, schema {','.join(manifest['schema_revision'])}")  # type: ignore[arg-type]
+    click.echo(f"it needs the key ring with key ids {', '.join(manifest['key_ids_in_use'])} "  # type: ignore[arg-type]
+               "to read comments, contacts and reports")
+    if include_keys:
+        click.echo("WARNING: this backup holds the keys (keys.json). Anyone who has it can read "
+                   "every client's comments. Keep it apart from key-less backups, encrypted, "
+                   "and delete it when it is no longer needed.", err=True)
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="overwrite a database that already holds data")
+@with_appcontext
+def restore(source: Path, replace: bool) -> None:
+    """Restore a `fic backup` folder into this install (its database must be empty)."""
+    svc = services()
+    if replace:
+        click.confirm("This replaces everything in this install's database. Go on?", abort=True)
+    try:
+        done = backups.restore(svc.db, svc.settings, svc.keys, source, replace)
+    except FicError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {sum(done.tables.values())} rows; schema {','.join(done.revision)}")
+    if done.missing_key_ids:
+        click.echo(f"WARNING: FIC_DATA_KEYS lacks key id(s) {', '.join(done.missing_key_ids)}: "
+                   "comments, contacts and reports sealed under them stay unreadable until "
+                   "those keys are in the ring.", err=True)
+    click.echo("next: fic audit verify")
+
+
+COMMANDS = (backup, restore)
