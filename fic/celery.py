@@ -16,6 +16,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from fic import jobs
+from fic.ops import logs
 
 
 def task_modules() -> list[str]:
@@ -71,6 +72,7 @@ def celery_init_app(app: Flask) -> Celery:
         timezone="UTC",
         enable_utc=True,
     )
+    logs.install_celery(settings.log_format)
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

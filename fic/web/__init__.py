@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from fic.web import api, delivery, delivery_api, form, kiosk, settings_api
+from fic.web.ops import register_ops
 from fic.web.redaction import install_log_redaction
 from fic.web.staff_setup import register_staff
 
@@ -26,6 +27,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(delivery_api.bp)
     app.register_blueprint(settings_api.bp)
     register_staff(app)
+    register_ops(app)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
