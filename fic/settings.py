@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     ready_outbox_max_age: float = 300.0
     room_code_minutes: int = 60
     ack_link_days: int = 14
+    # Beat's outbox reconciler: how often it runs, and how old a row must be to re-publish.
+    outbox_relay_seconds: float = 30.0
+    outbox_stale_seconds: float = 60.0
     # Bearer token for /metrics; unset, /metrics answers 404 (nothing is exposed).
     metrics_token: str | None = None
     # "json": one JSON object per log line, with the request id; "text": plain lines.

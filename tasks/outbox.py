@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from celery import shared_task
 
 from fic import jobs
@@ -8,4 +10,5 @@ from fic.services.core import outbox
 @shared_task(name=jobs.RELAY_OUTBOX)
 def relay_outbox() -> None:
     """Beat's reconciler: publish jobs whose first publish did not go through."""
-    outbox.relay(services().db, jobs.publish)
+    svc = services()
+    outbox.relay(svc.db, jobs.publish, timedelta(seconds=svc.settings.outbox_stale_seconds))

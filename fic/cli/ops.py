@@ -10,6 +10,9 @@ from flask.cli import with_appcontext
 from fic.errors import FicError
 from fic.extensions import services
 from fic.ops import backup as backups
+from fic.ops import retention as keep
+from fic.storage import repository
+from fic.storage.models import utcnow
 
 
 @click.command("backup")
@@ -57,4 +60,46 @@ def restore(source: Path, replace: bool) -> None:
     click.echo("next: fic audit verify")
 
 
-COMMANDS = (backup, restore)
+
+
+@click.group("retention", invoke_without_command=True)
+@click.option("--apply", "do_apply", is_flag=True, help="delete now (default: a dry run)")
+@click.pass_context
+@with_appcontext
+def retention(context: click.Context, do_apply: bool) -> None:
+    """Show (or with --apply, delete) the health data and audit rows past their period."""
+    if context.invoked_subcommand is not None:
+        return
+    svc = services()
+    run = keep.apply if do_apply else keep.plan
+    outcomes, audit_rows = run(svc.db, utcnow())
+    verb = "deleted" if do_apply else "would go"
+    for outcome in outcomes:
+        click.echo(f"{verb}: {outcome.summary()}")
+    click.echo(f"{verb}: {audit_rows} audit row(s) past the longest audit period")
+    if not do_apply:
+        click.echo("dry run: nothing was changed; run `fic retention --apply` to delete")
+
+
+@retention.command("set")
+@click.argument("clinic_name")
+@click.option("--data-days", type=int, required=True,
+              help="a client's record goes this long after their last session")
+@click.option("--comment-days", type=int, help="comments go this long after the session "
+              "(default: --data-days)")
+@click.option("--audit-days", type=int, required=True, help="audit rows (>= --data-days)")
+@with_appcontext
+def retention_set(clinic_name: str, data_days: int, comment_days: int | None,
+                  audit_days: int) -> None:
+    """Set a clinic's retention periods."""
+    periods = keep.Periods(data_days, comment_days or data_days, audit_days)
+    try:
+        with services().db.session() as session:
+            keep.set_periods(session, repository.clinic_named(session, clinic_name), periods)
+    except FicError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{clinic_name}: records {periods.data_days} days after the last session, "
+               f"comments {periods.comment_days} days, audit {periods.audit_days} days")
+
+
+COMMANDS = (backup, restore, retention)

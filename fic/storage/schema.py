@@ -4,7 +4,13 @@ Each feature keeps its tables in a module of its own (models_<feature>.py) and i
 Alembic migration branching from the core schema; `Database.upgrade` applies all heads.
 """
 
-from fic.storage import models, models_delivery, models_goals, models_staff  # noqa: F401
+from fic.storage import (  # noqa: F401
+    models,
+    models_delivery,
+    models_goals,
+    models_ops,
+    models_staff,
+)
 from fic.storage.models import Base
 
 metadata = Base.metadata

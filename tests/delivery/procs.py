@@ -56,9 +56,10 @@ class RedisServer:
 class Worker:
     """`celery -A tasks.worker worker --pool=solo` as its own process, logs to a file."""
 
-    def __init__(self, env: dict[str, str], log: Path, beat: bool = False) -> None:
+    def __init__(self, env: dict[str, str], log: Path, beat: bool = False,
+                 extra: tuple[str, ...] = ()) -> None:
         args = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool=solo",
-                "--loglevel=INFO", "--without-mingle", "--without-gossip"]
+                "--loglevel=INFO", "--without-mingle", "--without-gossip", *extra]
         if beat:
             args += ["-B", "-s", str(log.with_suffix(".beat"))]
         self.log = log

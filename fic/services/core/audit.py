@@ -114,9 +114,11 @@ def chain_hash(prev_hash: str, row: AuditEvent) -> str:
 
 def verify(db: Database, batch: int = 1000) -> Problem | None:
     """The first broken or missing row, or None if the whole chain holds."""
-    expected_seq, prev = 1, GENESIS
     with db.session() as session:
         head = session.get(AuditHead, 1)
+        # Row 0, when present, is where retention cut the oldest rows off (fic.ops.retention).
+        anchor = session.get(AuditHead, 0)
+        expected_seq, prev = (anchor.seq + 1, anchor.hash) if anchor else (1, GENESIS)
         last = 0
         while True:
             rows = session.scalars(

@@ -100,26 +100,40 @@ def finish(
 ) -> None:
     """Record the attempt's outcome; on failure schedule the next try or give up.
 
-    `on_sent` runs in the same transaction when the message went out (one commit).
+    `on_sent` runs in the same transaction when the message went out (one commit). The
+    provider has already been called, so a database that is restarting is waited for.
     """
-    with db.session() as session:
-        attempt = session.get(DeliveryAttempt, held.attempt_id)
-        row = session.get(Delivery, held.delivery_id)
-        assert attempt is not None and row is not None  # noqa: S101 - claimed above
-        attempt.finished_at, attempt.status_code = now, status_code
-        attempt.ok, attempt.error = error is None, (error or None) and error[:200]
-        if error is None:
-            row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, None, None
-            if on_sent is not None:
-                on_sent(session)
-            return
-        row.last_error = error[:200]
-        if held.number >= max_attempts or retry_after is None:
-            row.status, row.next_attempt_at = "dead", None
-            log.warning("delivery %s (%s) given up after %d attempts", row.id, row.kind,
-                        held.number)
-        else:
-            row.status, row.next_attempt_at = "failed", now + retry_after
+    db.patiently(lambda session: _record_outcome(session, held, now, error, status_code,
+                                                 retry_after, max_attempts, on_sent))
+
+
+def _record_outcome(
+    session: Session,
+    held: Claim,
+    now: datetime,
+    error: str | None,
+    status_code: int | None,
+    retry_after: timedelta | None,
+    max_attempts: int,
+    on_sent: Callable[[Session], None] | None,
+) -> None:
+    attempt = session.get(DeliveryAttempt, held.attempt_id)
+    row = session.get(Delivery, held.delivery_id)
+    assert attempt is not None and row is not None  # noqa: S101 - claimed above
+    attempt.finished_at, attempt.status_code = now, status_code
+    attempt.ok, attempt.error = error is None, (error or None) and error[:200]
+    if error is None:
+        row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, None, None
+        if on_sent is not None:
+            on_sent(session)
+        return
+    row.last_error = error[:200]
+    if held.number >= max_attempts or retry_after is None:
+        row.status, row.next_attempt_at = "dead", None
+        log.warning("delivery %s (%s) given up after %d attempts", row.id, row.kind,
+                    held.number)
+    else:
+        row.status, row.next_attempt_at = "failed", now + retry_after
 
 
 class NothingToSend(Exception):  # noqa: N818 - a reason, not a failure

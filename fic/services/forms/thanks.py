@@ -15,8 +15,9 @@ import uuid
 from flask_babel import gettext as _
 
 from fic.crypto import KeyRing, binding
+from fic.domain.policy import Policy
 from fic.domain.rules import risk_language
-from fic.errors import FicError
+from fic.errors import FicError, StorageUnavailable
 from fic.services.clinic import policies
 from fic.services.clinic.delivery_settings import delivery_policy
 from fic.settings import Settings
@@ -28,14 +29,20 @@ _AAD = binding("thanks", "note", "v1")
 
 def note_for(db: Database, keys: KeyRing, settings: Settings, response_id: uuid.UUID,
              comment: str | None) -> str:
-    with db.session() as session:
-        response = session.get(Response, response_id)
-        therapy = session.get(TherapySession, response.session_id) if response else None
-        client = session.get(Client, therapy.client_id) if therapy else None
-        assert client is not None  # noqa: S101 - just stored
-        clinic_id = client.clinic_id
-    concern = risk_language(comment, policies.policy_for(settings, clinic_id))
-    plain = json.dumps({"c": str(clinic_id), "h": int(concern)})
+    """The note for a stored response. With the database away just after the commit, the
+    shipped policy decides and the page shows fic's own crisis text."""
+    try:
+        with db.session() as session:
+            response = session.get(Response, response_id)
+            therapy = session.get(TherapySession, response.session_id) if response else None
+            client = session.get(Client, therapy.client_id) if therapy else None
+            assert client is not None  # noqa: S101 - just stored
+            clinic_id: uuid.UUID | None = client.clinic_id
+        policy = policies.policy_for(settings, clinic_id)  # type: ignore[arg-type]
+    except StorageUnavailable:
+        clinic_id, policy = None, Policy()
+    concern = risk_language(comment, policy)
+    plain = json.dumps({"c": str(clinic_id or ""), "h": int(concern)})
     return base64.urlsafe_b64encode(keys.seal_direct(plain, _AAD)).decode().rstrip("=")
 
 
@@ -45,13 +52,18 @@ def crisis_text(db: Database, keys: KeyRing, note: str, languages: list[str]) ->
     try:
         blob = base64.urlsafe_b64decode(note[:400] + "=" * (-len(note[:400]) % 4))
         data = json.loads(keys.open_direct(blob, _AAD))
-        clinic_id = uuid.UUID(data["c"])
+        clinic_id = uuid.UUID(data["c"]) if data["c"] else None
     except (ValueError, KeyError, TypeError, FicError):
         return None
     if not data.get("h"):
         return None
-    with db.session() as session:
-        own = delivery_policy(session, clinic_id).crisis_text_for(languages)
+    own = None
+    if clinic_id is not None:
+        try:
+            with db.session() as session:
+                own = delivery_policy(session, clinic_id).crisis_text_for(languages)
+        except StorageUnavailable:
+            own = None  # the clinic's own text cannot be read just now: fic's own follows
     return own or _(
         "If you are thinking about harming yourself or feel unsafe right now, please call your "
         "local emergency number or go to the nearest emergency department. You can also "
