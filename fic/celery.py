@@ -67,6 +67,9 @@ def celery_init_app(app: Flask) -> Celery:
             "visibility_timeout": settings.redis_visibility_timeout,
             "socket_connect_timeout": 2,
             "socket_timeout": 5,
+            # Look for messages a dead worker left unacked every 10 s (kombu's default
+            # throttle makes it every 100 s), so they come back soon after the timeout.
+            "unacked_restore_throttle": 1,
             # the in-memory queue of embedded mode (fic.embedded) is polled, not pushed
             **({"polling_interval": 0.2} if settings.embedded else {}),
         },

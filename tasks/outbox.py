@@ -4,11 +4,15 @@ from celery import shared_task
 
 from fic import jobs
 from fic.extensions import services
+from fic.services.alerts import unevaluated
 from fic.services.core import outbox
+from fic.storage.models import utcnow
 
 
 @shared_task(name=jobs.RELAY_OUTBOX)
 def relay_outbox() -> None:
     """Beat's reconciler: publish jobs whose first publish did not go through."""
     svc = services()
-    outbox.relay(svc.db, jobs.publish, timedelta(seconds=svc.settings.outbox_stale_seconds))
+    stale = timedelta(seconds=svc.settings.outbox_stale_seconds)
+    unevaluated.reopen(svc.db, utcnow(), timedelta(seconds=svc.settings.evaluation_stale_seconds))
+    outbox.relay(svc.db, jobs.publish, stale)

@@ -183,6 +183,7 @@ class Tally:
     alerts_unexpected: int
     emails: int
     emails_duplicated: int
+    emails_resent: int
     emails_missing: int
     outbox_waiting: int
     deliveries_open: int
@@ -203,12 +204,14 @@ class Tally:
     def line(self, name: str, seconds: float) -> str:
         return (f"drill {name}: {self.offered} forms offered, {self.thanked} thanked "
                 f"({self.retried} after a retry page), {self.stored} stored, "
-                f"{self.alerts} alerts, {self.emails} alert emails; "
+                f"{self.alerts} alerts, {self.emails} alert emails "
+                f"({self.emails_resent} re-sent with the same Message-ID); "
                 f"{self.missing} lost, {self.duplicated} duplicated, {self.stuck} stuck "
                 f"[{seconds:.0f} s]")
 
 
-def tally(app: Flask, ledger: Ledger, clinic: Clinic, alert_mail: list[tuple[str, str]]) -> Tally:
+def tally(app: Flask, ledger: Ledger, clinic: Clinic,
+          alert_mail: list[tuple[str, str, str]]) -> Tally:
     db = app.extensions["fic"].db
     outcomes = ledger.outcomes()
     thanked = {v.session_id for v in ledger.visits if v.outcome == "thanked"}
@@ -231,7 +234,11 @@ def tally(app: Flask, ledger: Ledger, clinic: Clinic, alert_mail: list[tuple[str
     alerted = {response_session[a.response_id] for a in alerts}
     expected_mail = {(to, str(a.id)) for a in alerts for to in (clinic.clinician,
                                                                 clinic.supervisor)}
-    got = Counter(alert_mail)
+    # What a mailbox shows: one message per Message-ID. A worker killed after the SMTP
+    # server accepted a message and before the ledger recorded it sends it again with the
+    # same Message-ID (the one window no sender can close); counted apart, as re-sends.
+    got = Counter((to, alert) for to, alert, _ in set(alert_mail))
+    resent = len(alert_mail) - len(set(alert_mail))
     return Tally(
         offered=len(ledger.visits),
         thanked=outcomes["thanked"],
@@ -246,6 +253,7 @@ def tally(app: Flask, ledger: Ledger, clinic: Clinic, alert_mail: list[tuple[str
         alerts_missing=len(ruptures - alerted),
         alerts_unexpected=len(alerted - ruptures) + len(alerts) - len(alerted),
         emails=sum(got.values()),
+        emails_resent=resent,
         emails_duplicated=sum(n - 1 for n in got.values() if n > 1),
         emails_missing=len(expected_mail - set(got)),
         outbox_waiting=waiting,

@@ -142,8 +142,8 @@ class DrillSmtp:
     def refuse_for(self, seconds: float) -> None:
         self.refuse_until = time.monotonic() + seconds
 
-    def alert_mail(self) -> list[tuple[str, str]]:
-        """(recipient, alert id) of every alert email received, duplicates included."""
+    def alert_mail(self) -> list[tuple[str, str, str]]:
+        """(recipient, alert id, Message-ID) of every alert email received, repeats included."""
         with self.lock:
             found = []
             for message in self.messages:
@@ -151,5 +151,6 @@ class DrillSmtp:
                                  if part.get_content_maintype() == "text")
                 match = _ALERT.search(text)
                 if match:
-                    found.append((str(message["To"]), match.group(1)))
+                    found.append((str(message["To"]), match.group(1),
+                                  str(message["Message-ID"])))
             return found
