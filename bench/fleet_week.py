@@ -8,7 +8,7 @@ benchmarks measured on this 2-core machine (docs/scaling.md says which); pass yo
 It prints the week's totals, the peak rates, queue delays, and the report fan-out for
 1,000 supervisors with and without staggering.
 
-    .venv/bin/python bench/fleet_week.py [--clinics 500] [--eval-ms 6] [--report-s20 0.45]
+    .venv/bin/python bench/fleet_week.py [--clinics 500] [--eval-ms 6] [--report-s20 1.35]
         [--report-s200 3.9] [--workers 2] [--report-workers 2] [--seed 7]
 """
 
@@ -112,7 +112,7 @@ def main() -> None:
     parser.add_argument("--web-ms", type=float, default=2.0)
     parser.add_argument("--eval-ms", type=float, default=6.0)
     parser.add_argument("--email-ms", type=float, default=15.0)
-    parser.add_argument("--report-s20", type=float, default=0.45)
+    parser.add_argument("--report-s20", type=float, default=1.35)
     parser.add_argument("--report-s200", type=float, default=3.9)
     parser.add_argument("--report-mb", type=float, default=220.0)
     parser.add_argument("--workers", type=int, default=2, help="evaluation/alert processes")
