@@ -28,10 +28,10 @@ def backup(out: Path, include_keys: bool) -> None:
         manifest = backups.backup(svc.db, svc.settings, svc.keys, out, include_keys)
     except FicError as error:
         raise click.ClickException(str(error)) from None
-    rows = sum(manifest["tables"].values())  # type: ignore[union-attr]
+    rows = sum(manifest["tables"].values())
     click.echo(f"backup written to {out}: {manifest['database']} dump, {rows} rows in "
-               f"{len(manifest['tables'])} tables, schema {','.join(manifest['schema_revision'])}")  # type: ignore[arg-type]
-    click.echo(f"it needs the key ring with key ids {', '.join(manifest['key_ids_in_use'])} "  # type: ignore[arg-type]
+               f"{len(manifest['tables'])} tables, schema {','.join(manifest['schema_revision'])}")
+    click.echo(f"it needs the key ring with key ids {', '.join(manifest['key_ids_in_use'])} "
                "to read comments, contacts and reports")
     if include_keys:
         click.echo("WARNING: this backup holds the keys (keys.json). Anyone who has it can read "

@@ -19,6 +19,7 @@ import subprocess  # noqa: S404 - pg_dump/pg_restore, argument lists only, no sh
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection, make_url
@@ -48,7 +49,7 @@ class Restored:
 
 
 def backup(db: Database, settings: Settings, keys: KeyRing, out: Path,
-           include_keys: bool = False) -> dict[str, object]:
+           include_keys: bool = False) -> dict[str, Any]:
     """Write a backup into OUT (new or empty); return its manifest."""
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"{out} is not empty; choose a new folder for each backup")
@@ -59,7 +60,7 @@ def backup(db: Database, settings: Settings, keys: KeyRing, out: Path,
         dump, counts, revision, kids = _sqlite_dump(db, out / "fic.db")
     else:
         dump, counts, revision, kids = _postgres_dump(db, out / "fic.pgdump")
-    manifest: dict[str, object] = {
+    manifest: dict[str, Any] = {
         "format": FORMAT,
         "fic_version": version("fic"),
         "created_at": utcnow().isoformat(),
@@ -82,8 +83,8 @@ def restore(db: Database, settings: Settings, keys: KeyRing, source: Path,
             replace: bool = False) -> Restored:
     """Put the backup in SOURCE into this install's (empty) database and instance folder."""
     manifest = read_manifest(source)
-    dump = source / str(manifest["dump"]["file"])  # type: ignore[index]
-    if _sha256(dump) != manifest["dump"]["sha256"]:  # type: ignore[index]
+    dump = source / str(manifest["dump"]["file"])
+    if _sha256(dump) != manifest["dump"]["sha256"]:
         raise BackupError(f"{dump.name} does not match its checksum; the backup is damaged")
     kind = "sqlite" if db.is_sqlite else "postgresql"
     if manifest["database"] != kind:
@@ -202,7 +203,7 @@ def _holds_data(db: Database) -> bool:
 
 
 def _copy_instance(instance: Path, target: Path) -> dict[str, str]:
-    files = {}
+    files: dict[str, str] = {}
     if not instance.is_dir():
         return files
     for path in sorted(p for p in instance.rglob("*") if p.is_file()):

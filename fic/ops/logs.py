@@ -90,7 +90,7 @@ def request_ids(app: Flask) -> None:
         g.request_started = datetime.now(UTC)
 
     @app.after_request
-    def _finish(response):  # type: ignore[no-untyped-def]
+    def _finish(response):
         if "request_id" in g:
             response.headers["X-Request-ID"] = g.request_id
             took = (datetime.now(UTC) - g.request_started).total_seconds() * 1000

@@ -173,6 +173,6 @@ def exposition(db: object, redis_url: str | None) -> bytes:
     if folder:
         MultiProcessCollector(registry, path=folder)
     else:
-        registry.register(_Forward())  # type: ignore[arg-type]
-    registry.register(StateCollector(db, redis_url))  # type: ignore[arg-type]
+        registry.register(_Forward())
+    registry.register(StateCollector(db, redis_url))
     return generate_latest(registry)

@@ -198,7 +198,7 @@ def _audit(db: Database, cutoff: datetime, apply: bool) -> int:
             return count
         last_hash = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == last_seq))
         anchor = session.get(AuditHead, ANCHOR) or AuditHead(id=ANCHOR)
-        anchor.seq, anchor.hash = last_seq, last_hash
+        anchor.seq, anchor.hash = last_seq, str(last_hash)
         session.add(anchor)
         session.execute(delete(AuditEvent).where(AuditEvent.seq <= last_seq))
     return count
