@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -48,8 +49,8 @@ class Ledger:
 
 
 class _FormState(HTMLParser):
-    """What a browser would send from this page: hidden/range values, checked radios,
-    textareas."""
+    """What a browser would send from this page: hidden values, checked radios, a 0-10
+    item's kept value, textareas."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,7 +60,10 @@ class _FormState(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         name = a.get("name")
-        if tag == "input" and name and name != "csrf_token":
+        if tag == "fieldset" and a.get("data-item") and a.get("data-value"):
+            # a 0-10 item: the page's script restores a value between the eleven points
+            self.values[str(a["data-item"])] = str(a["data-value"])
+        elif tag == "input" and name and name != "csrf_token":
             kind = a.get("type", "text")
             if kind in ("hidden", "range", "text") or (kind == "radio" and "checked" in a):
                 self.values[name] = a.get("value") or ""
@@ -116,8 +120,8 @@ def visit(app: Flask, url: str, record: Visit, give_up_at: float) -> None:
     data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **fields}
     while True:
         sent = client.post(path, data=data)
-        if sent.status_code == 303 and sent.headers["Location"].endswith("/thanks"):
-            thanks = client.get("/thanks")
+        if sent.status_code == 303 and urlsplit(sent.headers["Location"]).path == "/thanks":
+            thanks = client.get(sent.headers["Location"])
             ok = thanks.status_code == 200 and "Thank you" in thanks.get_data(as_text=True)
             record.outcome = "thanked" if ok else "lost"
             record.detail = "" if ok else f"thanks page {thanks.status_code}"
@@ -128,8 +132,10 @@ def visit(app: Flask, url: str, record: Visit, give_up_at: float) -> None:
             return
         html = sent.get_data(as_text=True)
         kept = kept_answers(html)
-        if any(kept.get(name) != value for name, value in fields.items()):
-            record.outcome, record.detail = "lost", "a retry page without the answers"
+        missing = sorted(name for name, value in fields.items() if kept.get(name) != value)
+        if missing:
+            record.outcome = "lost"
+            record.detail = f"a retry page without the answers to {missing}: {kept}"
             return
         record.retries += 1
         if time.monotonic() >= give_up_at:
