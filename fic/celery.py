@@ -82,7 +82,7 @@ def celery_init_app(app: Flask) -> Celery:
                                "schedule": settings.outbox_relay_seconds},
             jobs.SCHEDULE_REPORTS: {"task": jobs.SCHEDULE_REPORTS, "schedule": 900.0},
             jobs.PURGE_REPORTS: {"task": jobs.PURGE_REPORTS, "schedule": 86400.0},
-            "fic.apply_retention": {"task": "fic.apply_retention", "schedule": 86400.0},
+            jobs.APPLY_RETENTION: {"task": jobs.APPLY_RETENTION, "schedule": 86400.0},
             **_delivery_beat(settings.sweep_seconds),
         },
         timezone="UTC",

@@ -33,6 +33,7 @@ RELAY_OUTBOX = "fic.relay_outbox"
 BUILD_REPORT = "fic.build_report"
 SCHEDULE_REPORTS = "fic.schedule_reports"
 PURGE_REPORTS = "fic.purge_reports"
+APPLY_RETENTION = "fic.apply_retention"
 # Which task sends a delivery of each ledger kind again when its retry is due.
 RETRY = {
     "alert": NOTIFY_ALERT,

@@ -2,11 +2,10 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from fic import jobs
+from fic import clock, jobs
 from fic.extensions import services
 from fic.services.alerts import unevaluated
 from fic.services.core import outbox
-from fic.storage.models import utcnow
 
 
 @shared_task(name=jobs.RELAY_OUTBOX)
@@ -14,5 +13,6 @@ def relay_outbox() -> None:
     """Beat's reconciler: publish jobs whose first publish did not go through."""
     svc = services()
     stale = timedelta(seconds=svc.settings.outbox_stale_seconds)
-    unevaluated.reopen(svc.db, utcnow(), timedelta(seconds=svc.settings.evaluation_stale_seconds))
+    lost = timedelta(seconds=svc.settings.evaluation_stale_seconds)
+    unevaluated.reopen(svc.db, clock.now(), lost)
     outbox.relay(svc.db, jobs.publish, stale)

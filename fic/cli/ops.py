@@ -7,12 +7,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from fic import clock
 from fic.errors import FicError
 from fic.extensions import services
 from fic.ops import backup as backups
 from fic.ops import retention as keep
-from fic.storage import repository
-from fic.storage.models import utcnow
 
 
 @click.command("backup")
@@ -72,7 +71,7 @@ def retention(context: click.Context, do_apply: bool) -> None:
         return
     svc = services()
     run = keep.apply if do_apply else keep.plan
-    outcomes, audit_rows = run(svc.db, utcnow())
+    outcomes, audit_rows = run(svc.db, clock.now())
     verb = "deleted" if do_apply else "would go"
     for outcome in outcomes:
         click.echo(f"{verb}: {outcome.summary()}")
@@ -94,8 +93,7 @@ def retention_set(clinic_name: str, data_days: int, comment_days: int | None,
     """Set a clinic's retention periods."""
     periods = keep.Periods(data_days, comment_days or data_days, audit_days)
     try:
-        with services().db.session() as session:
-            keep.set_periods(session, repository.clinic_named(session, clinic_name), periods)
+        keep.set_periods_named(services().db, clinic_name, periods)
     except FicError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{clinic_name}: records {periods.data_days} days after the last session, "

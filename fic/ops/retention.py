@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest
 from fic.services.core import audit
+from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import Client, Clinic, Outbox, Response, TherapySession
 from fic.storage.models_delivery import Delivery
@@ -80,6 +81,11 @@ def set_periods(session: Session, clinic: Clinic, periods: Periods) -> None:
     row.audit_days = periods.audit_days
     session.add(row)
     audit.record(session, "settings_changed", clinic_id=clinic.id, object_type="retention")
+
+
+def set_periods_named(db: Database, clinic_name: str, periods: Periods) -> None:
+    with db.session() as session:
+        set_periods(session, repository.clinic_named(session, clinic_name), periods)
 
 
 def plan(db: Database, now: datetime) -> tuple[list[Outcome], int]:
