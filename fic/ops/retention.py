@@ -71,11 +71,12 @@ def set_periods(session: Session, clinic: Clinic, periods: Periods) -> None:
     low, high = LIMITS
     for name in ("data_days", "comment_days", "audit_days"):
         if not low <= getattr(periods, name) <= high:
-            raise InvalidRequest(f"{name}: between {low} and {high} days")
+            raise InvalidRequest.about(name, f"between {low} and {high} days")
     if periods.comment_days > periods.data_days:
-        raise InvalidRequest("comment_days: at most data_days (comments go no later)")
+        raise InvalidRequest.about("comment_days", "at most data_days (comments go no later)")
     if periods.audit_days < periods.data_days:
-        raise InvalidRequest("audit_days: at least data_days (the audit trail is kept longest)")
+        raise InvalidRequest.about("audit_days",
+                                   "at least data_days (the audit trail is kept longest)")
     row = session.get(ClinicRetention, clinic.id) or ClinicRetention(clinic_id=clinic.id)
     row.data_days, row.comment_days = periods.data_days, periods.comment_days
     row.audit_days = periods.audit_days
