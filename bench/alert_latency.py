@@ -1,211 +1,245 @@
-"""Submission-to-alert latency with a real worker, Redis, PostgreSQL and a local SMTP server.
+"""Submission-to-alert latency: a real gunicorn, a real worker, Redis, PostgreSQL and SMTP.
 
-Submits N forms at a steady rate (default 20 per second), each with a comment in risk
-language so each raises an urgent alert at once (S1: clinician and supervisor). For every
-alert, the time from its POST returning to the SMTP server accepting the email is
-measured; p50 and p95 are printed for the first and for the last of the alert's emails.
-Target: p95 under 1 s at 20 submissions per second.
+Forms are posted to a gunicorn server (2 sync workers) at fixed offered rates (open loop,
+default 20, 50 and 100 forms per second), each with a comment in risk language, so each
+raises an urgent alert (S1) whose emails go to the clinician and the supervisor. A Celery
+worker with 4 processes evaluates and notifies. For every alert the table gives the time
+from its POST returning to the SMTP server accepting the first and the second email, and
+checks exactly once: every alert, both recipients, no duplicates. Targets (issue 15):
+both emails accepted, p95 under 100 ms at 20 forms/s and under 250 ms at 50 forms/s.
 
-    .venv/bin/python bench/alert_latency.py [--n 200] [--rate 20] [--concurrency 4]
+    .venv/bin/python bench/alert_latency.py [--rates 20,50,100] [--duration 10]
 
-Needs PostgreSQL and Redis (FIC_BENCH_POSTGRES_URL, FIC_BENCH_REDIS_URL; defaults: the
-local servers, Redis database 12). The web side runs in this process (Flask test clients
-in threads); the worker is a real `celery -A tasks.worker worker` process.
+The SMTP server (aiosmtpd) and the load generator share one asyncio loop in this process.
+PostgreSQL: FIC_BENCH_POSTGRES_URL (default the local server); the benchmark creates its
+own database and its own redis-server on a free port, and removes only those.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+import urllib.parse
 from pathlib import Path
 
-import psycopg
-import redis
-from aiosmtpd.controller import Controller
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from aiosmtpd.smtp import SMTP  # noqa: E402
 
-from fic import create_app  # noqa: E402
-from fic.crypto import sha256_hex  # noqa: E402
-from fic.settings import Settings  # noqa: E402
-from fic.storage.models import Alert, FeedbackLink, Response, utcnow  # noqa: E402
-from tests.delivery.procs import free_port  # noqa: E402
-from tests.flows import answers, csrf_token, new_session, path_of, set_up_clinic  # noqa: E402
+from bench import support  # noqa: E402
 
-POSTGRES = os.environ.get(
-    "FIC_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-REDIS = os.environ.get("FIC_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-KEYS = "b1:" + "B" * 43 + "="
 COMMENT = "some days I want to end my life"
-ALERT_ID = re.compile(r"Alert: ([0-9a-f-]{36})")
+ANSWERS = {"safety": "9.5", "heard": "9.5", "goals": "9.5", "approach": "9.5",
+           "tension": "none", "comment": COMMENT}
+ALERT_ID = re.compile(rb"Alert: ([0-9a-f-]{36})")
 
 
 class Inbox:
-    """aiosmtpd handler that notes when each alert's emails were accepted."""
+    """aiosmtpd handler: when each alert's emails were accepted, and to whom."""
 
     def __init__(self) -> None:
-        self.accepted: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
+        self.accepted: dict[str, list[tuple[float, str]]] = {}
+        self.count = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd API
         now = time.monotonic()
-        found = ALERT_ID.search(envelope.content.decode(errors="replace"))
+        found = ALERT_ID.search(envelope.content)
         if found:
-            with self.lock:
-                self.accepted.setdefault(found.group(1), []).append(now)
+            for rcpt in envelope.rcpt_tos:
+                self.accepted.setdefault(found.group(1).decode(), []).append((now, rcpt))
+                self.count += 1
         return "250 OK"
 
 
-def fresh_database() -> str:
-    admin = make_url(POSTGRES)
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "fic_bench" WITH (FORCE)')
-        conn.execute('CREATE DATABASE "fic_bench"')
-    return admin.set(database="fic_bench").render_as_string(hide_password=False)
+class Poster:
+    """Open-loop HTTP/1.1 client: each form on its own connection, as a phone would."""
+
+    def __init__(self, port: int, cookie: str, csrf: str) -> None:
+        self.port, self.cookie = port, cookie
+        self.body = urllib.parse.urlencode({"csrf_token": csrf, **ANSWERS}).encode()
+
+    async def post(self, token: str) -> tuple[int, float]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = (f"POST /f/{token} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {self.cookie}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(self.body)}\r\nConnection: close\r\n\r\n")
+        writer.write(head.encode() + self.body)
+        status = int((await reader.readline()).split()[1])
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await reader.readexactly(length)
+        returned = time.monotonic()
+        writer.close()
+        return status, returned
+
+
+async def offer(poster: Poster, tokens: list[str], rate: float) -> dict[str, float]:
+    """POST every token on its schedule, never waiting for earlier ones."""
+    start = time.monotonic() + 0.2
+    returned: dict[str, float] = {}
+    failures = 0
+
+    async def one(index: int, token: str) -> None:
+        nonlocal failures
+        await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
+        status, at = await poster.post(token)
+        if status == 303:
+            returned[token] = at
+        else:
+            failures += 1
+
+    await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
+    if failures:
+        print(f"  {failures} POSTs were not thanked", flush=True)
+    return returned
+
+
+async def wait_for_mail(inbox: Inbox, expected: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while inbox.count < expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
+async def drive(args, port: int, smtp_port: int, cookie: str, csrf: str,
+                batches: dict[str, list[str]], inbox: Inbox) -> dict[str, dict[str, float]]:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(inbox, hostname="bench"), "127.0.0.1",
+                                      smtp_port)
+    poster = Poster(port, cookie, csrf)
+    returned: dict[str, dict[str, float]] = {}
+    try:
+        for name, tokens in batches.items():
+            rate = 5.0 if name == "warm-up" else float(name)
+            returned[name] = await offer(poster, tokens, rate)
+            expected = 2 * sum(len(b) for b in list(batches.values())[
+                :list(batches).index(name) + 1])
+            await wait_for_mail(inbox, expected, args.drain_timeout)
+            await asyncio.sleep(0.5)  # a duplicate would show up here
+    finally:
+        server.close()
+    return returned
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=20.0)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--warmup", type=int, default=20, help="forms sent first, not counted")
+    parser.add_argument("--rates", default="20,50,100")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per rate")
+    parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--drain-timeout", type=float, default=120.0)
     args = parser.parse_args()
+    rates = [int(r) for r in args.rates.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="fic-bench-alerts-"))
+    try:
+        with support.own_database("alerts") as database, support.own_redis(work) as redis_url:
+            figures = run(args, rates, work, database, redis_url)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(figures, args)
 
-    inbox = Inbox()
-    smtp_port = free_port()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    smtp.start()
-    database = fresh_database()
-    redis.Redis.from_url(REDIS).flushdb()
-    instance = Path(tempfile.mkdtemp(prefix="fic-bench-"))
-    env = {
-        "FIC_INSTANCE_PATH": str(instance), "FIC_DATABASE_URL": database, "FIC_REDIS_URL": REDIS,
-        "FIC_SECRET_KEY": "bench-secret", "FIC_DATA_KEYS": KEYS,
-        "FIC_BASE_URL": "http://localhost",
-        "FIC_SMTP_HOST": "127.0.0.1", "FIC_SMTP_PORT": str(smtp_port),
-    }
+
+def run(args, rates: list[int], work: Path, database: str, redis_url: str) -> list[dict]:
+    from fic import create_app
+    from fic.settings import Settings
+
+    smtp_port = support.free_port()
+    env = support.fic_env(work / "instance", database, redis_url, smtp_port)
     app = create_app(Settings(**{k.removeprefix("FIC_").lower(): v for k, v in env.items()}))
     db = app.extensions["fic"].db
     db.upgrade()
-    clinic = set_up_clinic(app)
-    api = app.test_client()
-    held = utcnow() - timedelta(hours=1)
-    urls = [new_session(api, clinic, f"BENCH-{i}", held)["feedback_url"]
-            for i in range(args.n + args.warmup)]
-    warmup, urls = urls[: args.warmup], urls[args.warmup :]
-    log = instance / "worker.log"
+    sizes = {"warm-up": 20, **{str(r): int(r * args.duration) for r in rates}}
+    tokens = support.seed_links(app, sum(sizes.values()) + 1, clients=sum(sizes.values()))
+    batches, at = {}, 1
+    for name, size in sizes.items():
+        batches[name], at = tokens[at:at + size], at + size
+    port = support.free_port()
+    web = support.gunicorn("fic:create_app()", port, env, args.web_workers, work / "web.log")
+    log = work / "worker.log"
     with log.open("wb") as out:
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker",
-             "--loglevel=INFO", f"--concurrency={args.concurrency}", "--without-mingle",
+            [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "-Q", "celery",
+             "--loglevel=" + ("INFO" if os.environ.get("FIC_BENCH_SHOW_LOGS") else "WARNING"),
+             f"--concurrency={args.concurrency}", "--without-mingle",
              "--without-gossip"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+            cwd=support.ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    inbox = Inbox()
     try:
-        wait_ready(log)
-        if warmup:  # every pool process opens its connections before the clock runs
-            submit_all(app, warmup, args.rate / 4)
-            time.sleep(2)
-        returned = submit_all(app, urls, args.rate)
-        expected = 2 * (args.n + args.warmup)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with inbox.lock:
-                if sum(len(v) for v in inbox.accepted.values()) >= expected:
-                    break
-            time.sleep(0.1)
+        support.wait_for_http(f"http://127.0.0.1:{port}/f/x")
+        cookie, csrf = support.browser_state(port, tokens[0])
+        returned = asyncio.run(drive(args, port, smtp_port, cookie, csrf, batches, inbox))
     finally:
-        worker.terminate()
-        worker.wait(30)
-        smtp.stop()
-    report(db, returned, inbox, args)
-    if os.environ.get("FIC_BENCH_KEEP_LOG"):
-        print(f"worker log: {log}")
+        support.stop(worker)
+        support.stop(web)
+    figures = summarize(db, rates, returned, inbox)
     db.dispose()
+    if os.environ.get("FIC_BENCH_SHOW_LOGS"):
+        print(log.read_text(errors="replace")[-6000:])
+    return figures
 
 
-def wait_ready(log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if "ready." in log.read_text(errors="replace"):
-            time.sleep(1)  # every pool process up, not just the first
-            return
-        time.sleep(0.1)
-    raise SystemExit("the worker did not start:\n" + log.read_text(errors="replace"))
+def summarize(db, rates: list[int], returned: dict[str, dict[str, float]], inbox: Inbox
+              ) -> list[dict]:
+    from sqlalchemy import select
 
+    from fic.crypto import sha256_hex
+    from fic.storage.models import Alert, FeedbackLink, Response
 
-def submit_all(app, urls: list[str], rate: float) -> dict[str, float]:
-    """POST every form on schedule; returns session path -> time the POST returned."""
-    returned: dict[str, float] = {}
-    start = time.monotonic() + 0.5
-
-    def one(index: int, url: str) -> None:
-        client = app.test_client()
-        page = client.get(path_of(url))
-        data = {"csrf_token": csrf_token(page.get_data(as_text=True)),
-                **answers(9.5, comment=COMMENT)}
-        delay = start + index / rate - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        answer = client.post(path_of(url), data=data)
-        assert answer.status_code == 303, answer.status_code  # noqa: S101 - a benchmark check
-        returned[url] = time.monotonic()
-
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        list(pool.map(one, range(len(urls)), urls))
-    elapsed = max(returned.values()) - start
-    print(f"submitted {len(urls)} forms in {elapsed:.1f} s ({len(urls) / elapsed:.1f}/s)")
-    return returned
-
-
-def report(db, returned: dict[str, float], inbox: Inbox, args) -> None:
     with db.session() as session:
-        rows = session.execute(
-            select(Alert.id, FeedbackLink.token_hash)
-            .join(Response, Response.id == Alert.response_id)
-            .join(FeedbackLink, FeedbackLink.id == Response.link_id)
+        by_hash = dict(session.execute(
+            select(FeedbackLink.token_hash, Alert.id)
+            .join(Response, Response.link_id == FeedbackLink.id)
+            .join(Alert, Alert.response_id == Response.id)
             .where(Alert.level == "urgent")
-        ).all()
-    by_hash = {sha256_hex_of(url): t for url, t in returned.items()}
-    first, last, missing = [], [], 0
-    rows = sorted((r for r in rows if r.token_hash in by_hash), key=lambda r: by_hash[r.token_hash])
-    for alert_id, token_hash in rows:
-        times = sorted(inbox.accepted.get(str(alert_id), []))
-        if len(times) < 2 or token_hash not in by_hash:
-            missing += 1
-            continue
-        first.append(times[0] - by_hash[token_hash])
-        last.append(times[-1] - by_hash[token_hash])
-    duplicates = sum(max(0, len(v) - 2) for v in inbox.accepted.values())
-    print(f"alerts: {len(rows)} of {args.n}; delivered both emails: {len(last)}; "
-          f"missing: {missing}; duplicates: {duplicates}")
-    for name, values in (("first email", first), ("both emails", last)):
-        if values:
-            q = statistics.quantiles(values, n=100)
-            print(f"{name}: p50 {statistics.median(values) * 1000:.0f} ms, "
-                  f"p95 {q[94] * 1000:.0f} ms, max {max(values) * 1000:.0f} ms")
-    if last:
-        tenth = max(1, len(last) // 10)
-        trend = [statistics.median(last[i:i + tenth]) * 1000 for i in range(0, len(last), tenth)]
-        print("median by tenth of the run (ms):", " ".join(f"{t:.0f}" for t in trend))
+        ).all())
+    figures = []
+    for rate in rates:
+        sent = returned[str(rate)]
+        first, both, missing, duplicates = [], [], 0, 0
+        for token, at in sent.items():
+            alert_id = by_hash.get(sha256_hex(token))
+            mails = sorted(inbox.accepted.get(str(alert_id), [])) if alert_id else []
+            recipients = {rcpt for _, rcpt in mails}
+            duplicates += len(mails) - len(recipients)
+            if alert_id is None or len(recipients) < 2:
+                missing += 1
+                continue
+            first.append(mails[0][0] - at)
+            both.append(max(t for t, _ in mails) - at)
+        figures.append({"rate": rate, "forms": len(sent), "first": first, "both": both,
+                        "missing": missing, "duplicates": duplicates})
+    return figures
 
 
-def sha256_hex_of(url: str) -> str:
-    return sha256_hex(url.rsplit("/", 1)[1])
+def print_table(figures: list[dict], args) -> None:
+    def ms(values: list[float], q: int) -> str:
+        if len(values) < 2:
+            return "-"
+        return f"{statistics.quantiles(values, n=100)[q - 1] * 1000:.0f}"
+
+    print(f"\nPOST returned -> SMTP accepted, gunicorn -w {args.web_workers}, celery worker "
+          f"-c {args.concurrency}, PostgreSQL + Redis, {args.duration:.0f} s per rate")
+    print("| forms/s | forms | alerts both emails | missing | duplicates | first p50 | "
+          "both p50 | both p95 | both p99 | target p95 |")
+    print("|---------|-------|--------------------|---------|------------|-----------|"
+          "----------|----------|----------|------------|")
+    targets = {20: "< 100 ms", 50: "< 250 ms"}
+    for f in figures:
+        print(f"| {f['rate']:>7} | {f['forms']:>5} | {len(f['both']):>18} | {f['missing']:>7} "
+              f"| {f['duplicates']:>10} | {ms(f['first'], 50):>9} | {ms(f['both'], 50):>8} "
+              f"| {ms(f['both'], 95):>8} | {ms(f['both'], 99):>8} | "
+              f"{targets.get(f['rate'], ''):<10} |")
+    print("(latencies in ms; exactly once = every alert, both recipients, no duplicates)")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import io
 import secrets
 from dataclasses import dataclass
 
-import pikepdf
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -143,6 +142,8 @@ def encrypt_pdf(pdf: bytes, passphrase: str, current: str = "") -> bytes:
 
     `current` opens a PDF that is encrypted already (re-encryption under a new passphrase).
     """
+    import pikepdf  # only processes that build reports load qpdf
+
     if len(passphrase) < 20:
         raise ConfigurationError("report passphrase must have at least 20 characters")
     out = io.BytesIO()

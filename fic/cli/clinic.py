@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from fic.errors import FicError
 from fic.extensions import services
 from fic.services.clinic import clinics
+from fic.services.clinic.api_scopes import SCOPES
 from fic.services.clinic.policies import install_policy
 
 
@@ -49,10 +50,13 @@ def apikey_group() -> None:
 
 @apikey_group.command("create")
 @click.option("--clinic", "clinic_name", required=True)
-def apikey_create(clinic_name: str) -> None:
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES),
+              help="What the key may do (repeat); none = everything.")
+def apikey_create(clinic_name: str, scopes: tuple[str, ...]) -> None:
     try:
         with services().db.session() as session:
-            created = clinics.create_api_key(session, clinics.clinic_named(session, clinic_name))
+            created = clinics.create_api_key(session, clinics.clinic_named(session, clinic_name),
+                                             list(scopes) or None)
     except FicError as error:
         _fail(error)
     click.echo("API key (shown once; only its hash is stored):")

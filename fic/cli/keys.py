@@ -51,4 +51,5 @@ def client_erase(clinic_name: str, client_ref: str) -> None:
     click.echo("erased: the client's data key is gone")
 
 
-COMMANDS = (keys_group, client_group)
+# `fic client` is listed by fic.cli.clients, which adds its other commands to the group.
+COMMANDS = (keys_group,)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import smtplib
-import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from fic.delivery import files
+from fic.delivery import files, smtp_pool
 from fic.errors import DeliveryFailed
 from fic.settings import Settings
 
@@ -46,12 +45,7 @@ class Mailer:
             files.write_email(files.mail_folder(s.instance_path), message)
             return
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.smtp_username and s.smtp_password:
-                    smtp.login(s.smtp_username, s.smtp_password)
-                smtp.send_message(message)
+            smtp_pool.send(s, message)
         except (OSError, smtplib.SMTPException) as error:
             # The class name only: SMTP replies can echo addresses back.
             raise DeliveryFailed(f"SMTP delivery failed: {type(error).__name__}") from None

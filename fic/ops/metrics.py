@@ -32,6 +32,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from fic.storage import counts
 from fic.storage.models import Alert, Outbox, Response, utcnow
 from fic.storage.models_delivery import Acknowledgement, AlertEscalation, Delivery
 
@@ -51,7 +52,7 @@ TASKS = Histogram("fic_task_seconds", "Celery task run time, by task name", ["ta
                   buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300))
 _TIMED = {"fic.evaluate_response": EVALUATION, "fic.build_report": REPORT_BUILD}
 QUEUES = ("celery", "reports")
-_PENDING = "fic_metrics_pending"
+_PENDING = counts.PENDING
 
 
 def install() -> None:
@@ -79,7 +80,9 @@ def _collect(session: Session, _context: object) -> None:
 
 
 def _count(session: Session) -> None:
+    named = {counts.FORMS: FORMS, counts.ALERTS: ALERTS, counts.DELIVERIES: DELIVERIES}
     for metric, labels in session.info.pop(_PENDING, []):
+        metric = named.get(metric, metric)
         (metric.labels(*labels) if labels else metric).inc()
 
 

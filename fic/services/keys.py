@@ -25,12 +25,15 @@ from fic.crypto import KeyRing, WrappedKey, new_token
 from fic.errors import NotFound
 from fic.services.clinic.clinics import passphrase_binding
 from fic.services.delivery.webhook_channel import webhook_secret_binding
+from fic.services.integration.idempotency import reply_binding
+from fic.services.integration.inbound import secret_binding as inbound_binding
 from fic.services.reports.lifecycle import content_binding
 from fic.services.staff.second_factor import totp_binding
 from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import Client, Report, Staff, TherapySession
 from fic.storage.models_delivery import WebhookEndpoint
+from fic.storage.models_integration import IdempotentReply, InboundSecret
 from fic.storage.models_staff import StaffCredential
 
 # (table, sealed column, the row's binding): every value sealed directly under the ring.
@@ -39,6 +42,8 @@ DIRECT: tuple[tuple[type, str, Callable[[Any], bytes]], ...] = (
     (StaffCredential, "totp_secret_ct", lambda row: totp_binding(row.staff_id)),
     (WebhookEndpoint, "secret_ct", lambda row: webhook_secret_binding(row.id)),
     (Report, "content_ct", lambda row: content_binding(row.id)),
+    (InboundSecret, "secret_ct", lambda row: inbound_binding(row.clinic_id)),
+    (IdempotentReply, "body_ct", lambda row: reply_binding(row.id)),
 )
 
 

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import select
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import Table, create_engine, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from fic.errors import StorageUnavailable
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from fic.storage.models import Base
+
 T = TypeVar("T")
+
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -32,8 +38,13 @@ class Database:
             self.engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+            # No pre-ping (a round trip on every checkout): a connection the server closed
+            # shows as a readable idle socket and is replaced before use (_alive); old ones
+            # are recycled; the form path retries once on a connection that died in use.
+            self.engine = create_engine(url, pool_recycle=1800, hide_parameters=True)
+            event.listen(self.engine, "checkout", _alive)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._before_dispose: list[Callable[[], object]] = []
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -66,16 +77,26 @@ class Database:
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration of every branch."""
+        from alembic import command  # Alembic is for upgrades only, not every process
+
         with self.engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
 
+    def before_dispose(self, hook: Callable[[], object]) -> None:
+        """Run `hook` before the pool closes (a background user finishing its work)."""
+        self._before_dispose.append(hook)
+
     def dispose(self) -> None:
+        for hook in self._before_dispose:
+            hook()
         self.engine.dispose()
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config
@@ -88,3 +109,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def _alive(dbapi_connection: object, _record: object, _proxy: object) -> None:
+    """Refuse a pooled connection whose server side has gone, without a round trip.
+
+    An idle connection has nothing to read; if its socket is readable, the server closed
+    it (restart, idle timeout, pg_terminate_backend) and said so. The pool then opens a
+    fresh one (SQLAlchemy retries the checkout on DisconnectionError).
+    """
+    if getattr(dbapi_connection, "closed", False):
+        raise exc.DisconnectionError("connection closed")
+    fileno = getattr(getattr(dbapi_connection, "pgconn", None), "socket", None)
+    if fileno is None:
+        return
+    try:
+        readable, _, _ = select.select([fileno], [], [], 0)
+    except (OSError, ValueError):
+        raise exc.DisconnectionError("connection socket unusable") from None
+    if readable:
+        raise exc.DisconnectionError("server closed the connection")
+
+
+def upsert(session: Session) -> Any:
+    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
+
+
+def table(model: type[Base]) -> Table:
+    """A mapped class's table, for Core statements that skip the ORM's unit of work."""
+    return cast(Table, model.__table__)

@@ -111,6 +111,8 @@ class ApiKey(Base):
     clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinic.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    # What the key may do (fic.services.integration.scopes); None = everything (older keys).
+    scopes: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = _created()
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -127,6 +129,8 @@ class Client(Base):
     dek_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The language the client reads fic in (form, links); None = the clinic's.
     language: Mapped[str | None] = mapped_column(String(16))
+    # Discharged: no more sessions or links; the record is kept to the retention period.
+    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = _created()
 
 
@@ -137,6 +141,8 @@ class TherapySession(Base):
     clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
     held_at: Mapped[datetime] = mapped_column(UTCDateTime)
     contact_email_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The id another system gave this session (an imported form, an EHR's event).
+    external_ref: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = _created()
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from fic.crypto import binding
@@ -20,6 +20,7 @@ from fic.storage.models import (
     Response,
     Staff,
     TherapySession,
+    UTCDateTime,
 )
 
 
@@ -32,7 +33,13 @@ class SessionHistory:
 
 
 def clinic_named(session: Session, name: str) -> Clinic:
+    """A clinic by its name or by the id `fic clinic create` printed."""
     clinic = session.scalar(select(Clinic).where(Clinic.name == name))
+    if clinic is None:
+        try:
+            clinic = session.get(Clinic, uuid.UUID(name.strip()))
+        except ValueError:
+            clinic = None
     if clinic is None:
         raise NotFound(f"no clinic called {name!r}")
     return clinic
@@ -91,6 +98,29 @@ def session_index(
             .order_by(TherapySession.held_at, TherapySession.created_at)
         )
     ]
+
+
+def sessions_from(
+    session: Session, client_id: uuid.UUID, first_id: uuid.UUID
+) -> tuple[int, list[tuple[uuid.UUID, uuid.UUID | None]]] | None:
+    """How many sessions come before `first_id` in course order, and session_index's rows
+    from it on; None if it is not one of the client's sessions."""
+    first = session.get(TherapySession, first_id)
+    if first is None or first.client_id != client_id:
+        return None
+    place = tuple_(TherapySession.held_at, TherapySession.created_at)
+    mark = tuple_(literal(first.held_at, UTCDateTime), literal(first.created_at, UTCDateTime))
+    before = session.scalar(
+        select(func.count()).select_from(TherapySession)
+        .where(TherapySession.client_id == client_id, place < mark)
+    )
+    rows = session.execute(
+        select(TherapySession.id, Response.id)
+        .outerjoin(Response, Response.session_id == TherapySession.id)
+        .where(TherapySession.client_id == client_id, place >= mark)
+        .order_by(TherapySession.held_at, TherapySession.created_at)
+    ).all()
+    return int(before or 0), [(row[0], row[1]) for row in rows]
 
 
 def supervisees(session: Session, supervisor_id: uuid.UUID) -> Sequence[Staff]:

@@ -8,6 +8,7 @@ from fic.storage import (  # noqa: F401
     models,
     models_delivery,
     models_goals,
+    models_integration,
     models_ops,
     models_staff,
 )

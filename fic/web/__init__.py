@@ -8,7 +8,20 @@ from flask import Flask, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from fic.web import api, delivery, delivery_api, form, kiosk, settings_api
+from fic.web import (
+    api,
+    api_admin,
+    api_clients,
+    api_docs,
+    api_fhir,
+    api_inbound,
+    delivery,
+    delivery_api,
+    form,
+    kiosk,
+    settings_api,
+)
+from fic.web.api_core import problem
 from fic.web.ops import register_ops
 from fic.web.redaction import install_log_redaction
 from fic.web.staff_setup import register_staff
@@ -28,6 +41,13 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(settings_api.bp)
     register_staff(app)
     register_ops(app)
+    # After the staff pages: the access matrix reaches these (some of which change a
+    # client) last.
+    app.register_blueprint(api_clients.bp)
+    app.register_blueprint(api_admin.bp)
+    app.register_blueprint(api_fhir.bp)
+    app.register_blueprint(api_inbound.bp)
+    app.register_blueprint(api_docs.bp)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -55,7 +75,7 @@ def _security_headers(response: Response) -> Response:
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     if request.path.startswith("/api/"):
-        return {"error": error.name.lower().replace(" ", "_"), "message": error.description}, code
+        return problem(code, error.name.lower().replace(" ", "_"), error.description or ""), code
     return render_template("error.html", code=code, title=error.name), code
 
 
@@ -64,5 +84,5 @@ def _unexpected_error(error: Exception) -> ResponseReturnValue:
         return _http_error(error)
     logging.getLogger("fic.web").error("unhandled %s on %s", type(error).__name__, request.endpoint)
     if request.path.startswith("/api/"):
-        return {"error": "internal_error", "message": "Something went wrong on our side."}, 500
+        return problem(500, "internal_error", "Something went wrong on our side."), 500
     return render_template("error.html", code=500, title="Something went wrong"), 500

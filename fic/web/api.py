@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from flask import Blueprint, request
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-)
+from flask import Blueprint
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from spectree import Response
 
 from fic import jobs
-from fic.errors import InvalidJson, InvalidRequest, NotFound, Unauthorized
-from fic.extensions import csrf, services
-from fic.services.clinic import clinics
+from fic.extensions import services
 from fic.services.forms import links
+from fic.services.integration import reports_api
 from fic.services.reports import requests
 from fic.services.reports.periods import parse_period
-
-M = TypeVar("M", bound=BaseModel)
+from fic.web.api_core import body, caller, install_api, scope, spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
+install_api(bp)
 
 ClientRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
 EmailText = Annotated[
@@ -58,59 +50,36 @@ class SessionRequest(BaseModel):
     language: str | None = Field(default=None, max_length=16)
 
 
-def _error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
-    body: dict[str, object] = {"error": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return body, status
-
-
 def api_clinic_id() -> uuid.UUID:
-    """The clinic whose API key the caller presented."""
-    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    try:
-        if not key:
-            raise NotFound("missing key")
-        return clinics.clinic_id_for_api_key(services().db, key)
-    except NotFound:
-        raise Unauthorized from None
+    """The clinic whose API key the caller presented (checked before every v1 route)."""
+    return caller().clinic_id
 
 
-def parse_body(model: type[M]) -> M:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise InvalidJson
-    return model.model_validate(payload)
+class SessionCreated(BaseModel):
+    id: uuid.UUID
+    feedback_url: str
+    expires_at: AwareDatetime
 
 
-def install_error_handlers(blueprint: Blueprint) -> None:
-    """The JSON errors every v1 blueprint answers with; they name fields, never values."""
-    blueprint.register_error_handler(Unauthorized, lambda _: _error(
-        401, "unauthorized", "Send a valid API key as 'Authorization: Bearer …'."))
-    blueprint.register_error_handler(InvalidJson, lambda _: _error(
-        400, "invalid_json", "The body must be a JSON object."))
-    blueprint.register_error_handler(ValidationError, lambda error: _error(
-        422, "invalid_request", "Some fields are missing or malformed.", _field_errors(error)))
-    blueprint.register_error_handler(InvalidRequest, _invalid_request)
-    blueprint.register_error_handler(NotFound, lambda _: _error(
-        404, "not_found", "No such object in your clinic."))
-
-
-def _invalid_request(error: InvalidRequest):
-    fields = {error.field: error.problem} if error.field else None
-    return _error(422, "invalid_request", str(error), fields)
-
-
-install_error_handlers(bp)
+class ReportStatus(BaseModel):
+    id: uuid.UUID
+    kind: str
+    status: str
+    period: str
+    created_at: AwareDatetime
+    size_bytes: int | None
 
 
 @bp.post("/sessions")
+@scope("sessions:write")
+@spec.validate(json=SessionRequest, resp=Response(HTTP_201=SessionCreated), tags=["sessions"])
 def create_session():
+    """Record a session that was held; answers with the client's feedback link."""
     svc = services()
-    body = parse_body(SessionRequest)
+    data = body(SessionRequest)
     link = links.record_session_from_api(
-        svc.db, svc.settings, svc.keys, jobs.publish, api_clinic_id(), body.client_ref,
-        body.clinician, body.held_at, body.contact.email if body.contact else None, body.language)
+        svc.db, svc.settings, svc.keys, jobs.publish, api_clinic_id(), data.client_ref,
+        data.clinician, data.held_at, data.contact.email if data.contact else None, data.language)
     return {
         "id": str(link.session_id),
         "feedback_url": link.url,
@@ -119,20 +88,40 @@ def create_session():
 
 
 @bp.post("/reports")
+@scope("reports:write")
+@spec.validate(json=ReportRequest, resp=Response(HTTP_200=ReportStatus, HTTP_202=ReportStatus),
+               tags=["reports"])
 def request_report():
     """Ask for a supervisor's summary (`period` "2026-W47", or `from` and `to`); 202 while built."""
     svc = services()
-    body = parse_body(ReportRequest)
-    period = parse_period(body.period, body.from_, body.to)
+    data = body(ReportRequest)
+    period = parse_period(data.period, data.from_, data.to)
     asked = requests.request_report(
-        svc.db, requests.Owner(email=body.supervisor, clinic_id=api_clinic_id()), period,
+        svc.db, requests.Owner(email=data.supervisor, clinic_id=api_clinic_id()), period,
         publish=jobs.publish)
     return _report_json(asked), 202 if asked.needed else 200
 
 
 @bp.get("/reports/<uuid:report_id>")
+@scope("reports:read")
+@spec.validate(resp=Response(HTTP_200=ReportStatus), tags=["reports"])
 def show_report(report_id: uuid.UUID):
+    """A report's status; poll it (with If-None-Match) until it is ready."""
     return _report_json(requests.api_report(services().db, api_clinic_id(), report_id))
+
+
+@bp.get("/reports/<uuid:report_id>/pdf")
+@scope("reports:read")
+@spec.validate(resp=Response("HTTP_200"), tags=["reports"])
+def download_report(report_id: uuid.UUID):
+    """The ready report: a PDF still encrypted with its owner's passphrase. Audited."""
+    svc = services()
+    pdf = reports_api.download(svc.db, svc.keys, api_clinic_id(), report_id, caller().key_id)
+    return pdf, 200, {"Content-Type": "application/pdf",
+                      "Content-Disposition": f'attachment; filename="fic-{report_id}.pdf"'}
+
+
+download_report._fic_media = "application/pdf"
 
 
 def _report_json(report: requests.Requested) -> dict[str, object]:
@@ -144,12 +133,3 @@ def _report_json(report: requests.Requested) -> dict[str, object]:
         "created_at": report.created_at.isoformat(),
         "size_bytes": report.size_bytes,
     }
-
-
-def _field_errors(error: ValidationError) -> dict[str, str]:
-    """Which field and what is wrong with it; never the value that was sent."""
-    fields = {}
-    for problem in error.errors(include_input=False, include_url=False):
-        name = ".".join(str(p) for p in problem["loc"]) or "body"
-        fields[name] = problem["msg"]
-    return fields

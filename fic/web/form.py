@@ -18,13 +18,12 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from fic import i18n, jobs
+from fic import dispatch, i18n
 from fic.domain.answers import FORM_ERROR, AnswerErrors, Message, parse_answers
 from fic.domain.instruments import Instrument
 from fic.errors import LinkUnavailable, StorageUnavailable
 from fic.extensions import services
 from fic.instruments import load
-from fic.services.core import outbox
 from fic.services.forms import links, responses
 from fic.services.forms import thanks as thanks_note
 from fic.web.form_view import form_sections
@@ -72,7 +71,8 @@ def answer(token: str, action: str | None = None):
         unanswered = [name for name in answers.unanswered if name in _shown(spec)]
         if unanswered and not request.form.get(SEND_ANYWAY):
             return render_form(spec, token, _flat(fields), {}, unanswered=unanswered, action=action)
-        submitted = responses.submit(svc.db, svc.keys, token, spec.instruments, answers)
+        submitted = responses.submit(svc.db, svc.keys, token, lambda _claimed: answers,
+                                     instruments=spec.instruments)
     except AnswerErrors as problems:
         return render_form(spec, token, _flat(fields), problems.errors, status=422, action=action)
     except LinkUnavailable:
@@ -82,13 +82,10 @@ def answer(token: str, action: str | None = None):
                            status=503, action=action)
     # Stored: from here on the client is thanked whatever else is down. A job that cannot
     # be published now stays in the outbox for beat's reconciler.
-    try:
-        outbox.flush(svc.db, jobs.publish, submitted.outbox_ids)
-    except StorageUnavailable:
-        log.warning("outbox flush deferred to the reconciler: database unavailable")
+    dispatch.after_commit(submitted.jobs)
     # Sealed and the same length for everyone: the cookie says nothing about the answers.
     browser_session["thanks"] = thanks_note.note_for(
-        svc.db, svc.keys, svc.settings, submitted.response_id, answers.comment
+        svc.keys, svc.settings, submitted.clinic_id, answers.comment
     )
     return None
 

@@ -16,6 +16,7 @@ from fic import jobs
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.alerts import acknowledgements, labels
+from fic.services.clients import by_staff
 from fic.services.core.access import Actor
 from fic.services.course import pages
 from fic.services.reports import lifecycle as report_service
@@ -48,7 +49,9 @@ def caseload(actor: Actor):
     with services().db.session() as session:
         rows = caseload_page.caseload(session, actor, now())
         clinic = page_clinic(actor)
-    return render_template("staff/caseload.html", actor=actor, clinic=clinic, rows=rows)
+        assignable = by_staff.assignable(session, actor)
+    return render_template("staff/caseload.html", actor=actor, clinic=clinic, rows=rows,
+                           assignable=assignable)
 
 
 @bp.get("/clients/<uuid:client_id>")
@@ -57,6 +60,7 @@ def client_course(actor: Actor, client_id: uuid.UUID):
     svc = services()
     try:
         page = pages.course_page(svc.db, svc.keys, actor, client_id, now())
+        roster = by_staff.roster_state(svc.db, actor, client_id)
     except NotFound:
         deny(actor, "client", client_id)
         raise
@@ -67,7 +71,8 @@ def client_course(actor: Actor, client_id: uuid.UUID):
                            chart=page.alliance_chart, totals=totals, client_id=client_id,
                            wellbeing=page.wellbeing_chart, goals=page.course.goals,
                            live_goals=sum(1 for g in page.course.goals if g["live"]),
-                           goal_chart=page.goals_chart)
+                           goal_chart=page.goals_chart, discharged=roster.discharged,
+                           assignable=roster.assignable)
 
 
 @bp.get("/alerts")

@@ -9,7 +9,8 @@ from flask import Flask, render_template, request
 
 from fic.errors import NotFound
 
-# staff_send, staff_goals and staff_clinic add their routes to the staff and admin blueprints
+# staff_send, staff_goals, staff_clinic and staff_transitions add their routes to the staff
+# and admin blueprints
 from fic.web import (  # noqa: F401
     staff,
     staff_admin,
@@ -18,6 +19,7 @@ from fic.web import (  # noqa: F401
     staff_goals,
     staff_send,
     staff_session,
+    staff_transitions,
 )
 
 

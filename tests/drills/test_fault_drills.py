@@ -227,7 +227,8 @@ def test_a_200_client_report_build_in_the_reports_queue_does_not_hold_up_alerts(
         for session_id, url in _seed_reported(app, drill.clinic, held):
             del session_id
             answers = parse_answers([load(name) for name in instruments], traffic.STEADY_LISTS)
-            done = responses.submit(svc.db, svc.keys, url.rsplit("/", 1)[1], instruments, answers)
+            done = responses.submit(svc.db, svc.keys, url.rsplit("/", 1)[1],
+                                    responses.given(answers), instruments=instruments)
             outbox.flush(svc.db, jobs.publish, done.outbox_ids)
     api = app.test_client()
     for period in ("2026-W47", "2026-W46", "2026-W45"):

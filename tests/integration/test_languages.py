@@ -92,3 +92,14 @@ def test_a_german_clinics_alert_email_is_german_and_still_says_nothing_about_the
         text = message.get_body(("plain",)).get_content()
         assert message["Subject"] == "[fic] DRINGEND: Sorge um die Sicherheit"
         assert "Melden Sie sich an, um sie zu sehen" in text and CLIENT_REF not in text
+
+
+def test_a_clinic_may_speak_any_client_language_and_its_clients_follow(sqlite_app):
+    clinic = set_up_clinic(sqlite_app)
+    svc = sqlite_app.extensions["fic"]
+    with svc.db.session() as session:
+        clinic_settings.update(session, repository.clinic_named(session, clinic.name).id,
+                               {"language": "es"})
+    url = new_session(sqlite_app.test_client(), clinic, "ES-2", utcnow())["feedback_url"]
+    page = sqlite_app.test_client().get(path_of(url)).get_data(as_text=True)
+    assert '<html lang="es" dir="ltr">' in page and "¿Cómo fue la sesión de hoy?" in page

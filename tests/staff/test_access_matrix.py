@@ -28,16 +28,23 @@ OWNERS = {
     "staff_id": {"admin"},
     "key_id": {"admin"},
     "invitation_id": {"admin"},
+    # Only the API takes these; its keys speak for the whole clinic.
+    "response_id": {"clinician", "supervisor"},
+    "webhook_id": {"admin"},
 }
 # Arguments that are not ids: capabilities (single-use tokens) and fixed choices.
-NOT_IDS = {"token", "filename"}
-CHOICES = {"change": "enable"}
+# clinic_id only addresses the signed inbound webhook; its signature is the capability
+# (tests/integration/test_inbound.py).
+NOT_IDS = {"token", "filename", "clinic_id"}
+CHOICES = {"change": "enable", "name": "alliance"}
 FORM = {"staff.acknowledge": {"action": "talked_in_session", "note": "We talked it through."},
-        "staff.send_link": {"channel": "room"}}
+        "staff.send_link": {"channel": "room"},
+        "staff.reassign_client": {"clinician": "clinician@clinic.test"}}
 API_BODY = {
     "delivery_api.acknowledge": lambda w: {"staff": w.emails["clinician"],
                                            "action": "talked_in_session"},
     "delivery_api.send_sms": lambda w: {"phone": "+15555550100"},
+    "api_clients.reassign_client": lambda w: {"clinician": w.emails["clinician"]},
 }
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
                     "X-Frame-Options", "Cache-Control")

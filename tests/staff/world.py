@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from fic.services.clinic import clinics
+from fic.services.integration import webhooks
 from fic.services.reports.lifecycle import content_binding
 from fic.services.staff import staff_tokens
 from fic.storage import repository
@@ -88,6 +89,9 @@ def build_world(app: Flask) -> World:
         session.add(report)
         ids = {"client_id": therapy.client_id, "alert_id": alert.id,
                "session_id": uuid.UUID(waiting["id"]), "report_id": report.id,
-               "staff_id": target_id, "key_id": spare_key.id, "invitation_id": invitation.id}
+               "staff_id": target_id, "key_id": spare_key.id, "invitation_id": invitation.id,
+               "response_id": response.id,
+               "webhook_id": webhooks.add(session, svc.keys, supervisor.clinic_id,
+                                          "https://ehr.example/hook").id}
     return World(app, emails, ids, {"api_key": home.api_key,
                                     "other_clinic_api_key": other.api_key})

@@ -129,7 +129,7 @@ def run_backtest(
     alerts: list[Alert] = []
     episodes: list[EpisodeRow] = []
     for ref in sorted(visits):
-        course = assess_course(visits[ref], alliance, policy, wellbeing)
+        course = assess_course(_with_gaps(visits[ref]), alliance, policy, wellbeing)
         alerts += [Alert(ref, s.number, s.rule, s.level, s.reason) for s in course.alerts]
         episodes += [
             EpisodeRow(ref, e.number, e.state, e.opened_at, e.closed_at, e.rules, e.reason)
@@ -145,6 +145,12 @@ def run_backtest(
         repaired_share=round(repaired / len(episodes), 3) if episodes else None,
     )
     return BacktestResult(tuple(alerts), tuple(episodes), summary)
+
+
+def _with_gaps(rows: list[Visit]) -> list[Visit]:
+    """A session number with no row is a session without a form, as the worker sees it."""
+    given = {visit.number: visit for visit in rows}
+    return [given.get(n, Visit(n, None)) for n in range(1, max(given, default=0) + 1)]
 
 
 def _check_header(header: list[str]) -> list[Problem]:

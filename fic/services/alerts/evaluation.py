@@ -18,9 +18,9 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fic import jobs
@@ -32,9 +32,17 @@ from fic.instruments import ALLIANCE, WELLBEING, load
 from fic.services.clinic.policies import policy_for
 from fic.services.core import outbox, vault
 from fic.settings import Settings
-from fic.storage import repository
-from fic.storage.db import Database
-from fic.storage.models import Alert, Client, CourseState, Episode, Response, TherapySession
+from fic.storage import counts, repository
+from fic.storage.db import Database, table, upsert
+from fic.storage.models import (
+    Alert,
+    Client,
+    CourseState,
+    Episode,
+    Response,
+    TherapySession,
+    utcnow,
+)
 
 NOTIFY = jobs.NOTIFY_ALERT
 
@@ -50,69 +58,82 @@ def evaluate_response(
         therapy = session.get(TherapySession, response.session_id)
         client = session.get(Client, therapy.client_id) if therapy else None
         assert therapy is not None and client is not None  # noqa: S101 - foreign keys
-        index = repository.session_index(session, client.id)
-        number = 1 + [session_id for session_id, _ in index].index(therapy.id)
+        policy = policy_for(settings, client.clinic_id)
+        alliance, wellbeing = load(ALLIANCE), load(WELLBEING)
+        key = _policy_key(policy, alliance, wellbeing)
+        state = session.get(CourseState, client.id)
+        index = _tail(session, client.id, state, therapy.id)
+        if index is None or not _resumable(state, key, index, index.number_of(therapy.id)):
+            index = Index(0, repository.session_index(session, client.id))
+        number = index.number_of(therapy.id)
         comment = _comment(keys, client, response)
-        mine, episodes = _fold(
-            session,
-            client,
-            index,
-            number,
-            response,
-            comment,
-            policy_for(settings, client.clinic_id),
-        )
-        _store_episodes(
-            session,
-            client.id,
-            episodes,
-            {n: session_id for n, (session_id, _) in enumerate(index, 1)},
-        )
+        if _resumable(state, key, index, number):
+            assert state is not None  # noqa: S101 - _resumable checked it
+            tracker = Tracker.resume(state.snapshot, alliance, policy, wellbeing)
+            for gap in range(state.number + 1, number):
+                tracker.add(Visit(gap, None))
+            mine = tracker.add(visit_of(number, response, alliance, wellbeing, comment))
+        else:
+            sessions = repository.course(session, client.id).sessions[:index.last_answered()]
+            tracker, mine = Tracker(alliance, policy, wellbeing), []
+            for visit in visits_of(sessions, alliance, wellbeing, {response.id: comment}):
+                signals = tracker.add(visit)
+                mine = signals if visit.number == number else mine
+        if number == index.last_answered():
+            if state is None:
+                state = CourseState(client_id=client.id)
+                session.add(state)
+            state.session_id, state.number = index.at(number)[0], number
+            state.policy_key, state.snapshot = key, tracker.snapshot()
+        _store_episodes(session, client.id, tracker.course().episodes, index.numbered())
         return tuple(
-            outbox.add(session, NOTIFY, alert.id)
-            for alert in _record(session, client.id, response, mine)
-            if alert.level in ruptures.PUSHED
+            outbox.add(session, NOTIFY, alert_id)
+            for alert_id, level in _record(session, client.id, response, mine)
+            if level in ruptures.PUSHED
         )
 
 
-def _fold(
-    session: Session,
-    client: Client,
-    index: Sequence[tuple[uuid.UUID, uuid.UUID | None]],
-    number: int,
-    response: Response,
-    comment: str | None,
-    policy: Policy,
-) -> tuple[list[Signal], Sequence[ruptures.Episode]]:
-    """This visit's signals and the episodes, from the kept state when it fits."""
-    alliance, wellbeing = load(ALLIANCE), load(WELLBEING)
-    key = _policy_key(policy, alliance, wellbeing)
-    last = max(n for n, (_, response_id) in enumerate(index, 1) if response_id is not None)
-    state = session.get(CourseState, client.id)
-    if (
+@dataclass(frozen=True)
+class Index:
+    """(session id, response id) of a client's sessions in course order, numbered from
+    `offset + 1`: the whole course (offset 0) or its tail from the kept state's session."""
+
+    offset: int
+    rows: Sequence[tuple[uuid.UUID, uuid.UUID | None]]
+
+    def at(self, number: int) -> tuple[uuid.UUID, uuid.UUID | None]:
+        return self.rows[number - 1 - self.offset]
+
+    def number_of(self, session_id: uuid.UUID) -> int:
+        return self.offset + 1 + [s for s, _ in self.rows].index(session_id)
+
+    def last_answered(self) -> int:
+        return max(self.offset + n for n, (_, r) in enumerate(self.rows, 1) if r is not None)
+
+    def numbered(self) -> dict[int, uuid.UUID]:
+        return {self.offset + n: s for n, (s, _) in enumerate(self.rows, 1)}
+
+
+def _tail(session: Session, client_id: uuid.UUID, state: CourseState | None,
+          session_id: uuid.UUID) -> Index | None:
+    """The course from the kept state's session on (a few rows, not years of them)."""
+    if state is None:
+        return None
+    found = repository.sessions_from(session, client_id, state.session_id)
+    if found is None or session_id not in {s for s, _ in found[1]}:
+        return None
+    return Index(*found)
+
+
+def _resumable(state: CourseState | None, key: str, index: Index, number: int) -> bool:
+    """The kept state fits: same policy, this is the newest answer, nothing slipped in."""
+    return (
         state is not None
         and state.policy_key == key
-        and state.number < number == last
-        and index[state.number - 1][0] == state.session_id  # no session slipped in before it
-        and all(response_id is None for _, response_id in index[state.number : number - 1])
-    ):
-        tracker = Tracker.resume(state.snapshot, alliance, policy, wellbeing)
-        for gap in range(state.number + 1, number):
-            tracker.add(Visit(gap, None))
-        mine = tracker.add(visit_of(number, response, alliance, wellbeing, comment))
-    else:
-        sessions = repository.course(session, client.id).sessions[:last]
-        tracker, mine = Tracker(alliance, policy, wellbeing), []
-        for visit in visits_of(sessions, alliance, wellbeing, {response.id: comment}):
-            signals = tracker.add(visit)
-            mine = signals if visit.number == number else mine
-    if number == last:
-        if state is None:
-            state = CourseState(client_id=client.id)
-            session.add(state)
-        state.session_id, state.number = index[number - 1][0], number
-        state.policy_key, state.snapshot = key, tracker.snapshot()
-    return mine, tracker.course().episodes
+        and index.offset < state.number < number == index.last_answered()
+        and index.at(state.number)[0] == state.session_id  # no session slipped in before it
+        and all(index.at(n)[1] is None for n in range(state.number + 1, number))
+    )
 
 
 def _policy_key(policy: Policy, *instruments: Instrument) -> str:
@@ -202,14 +223,18 @@ def _store_episodes(
         row.state = episode.state
         row.rules = list(episode.rules)
         row.reason = episode.reason
-        row.closed_session_id = sessions.get(episode.closed_at or 0)
-        row.escalated_session_id = sessions.get(episode.escalated_at or 0)
+        # Numbers before the index's first session were stored when they were new.
+        for attribute, at in (("closed_session_id", episode.closed_at),
+                              ("escalated_session_id", episode.escalated_at)):
+            if at is None or at in sessions:
+                setattr(row, attribute, sessions.get(at or 0))
 
 
 def _record(
     session: Session, client_id: uuid.UUID, response: Response, signals: Sequence[Signal]
-) -> list[Alert]:
-    """Insert each signal's alert unless it exists; a redelivered task inserts nothing."""
+) -> list[tuple[uuid.UUID, str]]:
+    """Insert each signal's alert unless its key exists (one INSERT … ON CONFLICT DO NOTHING
+    each): a redelivered or concurrent run of the same job inserts nothing."""
     created = []
     for signal in signals:
         scope = (
@@ -218,22 +243,17 @@ def _record(
             else str(response.session_id)
         )
         key = f"{scope}:{signal.rule}:{signal.level}"
-        if session.scalar(select(Alert.id).where(Alert.dedupe_key == key)) is not None:
-            continue
-        alert = Alert(
-            id=uuid.uuid4(),
-            dedupe_key=key,
-            client_id=client_id,
-            response_id=response.id,
-            rule=signal.rule,
-            level=signal.level,
-            episode=signal.episode,
-            reason=signal.reason,
-        )
-        try:
-            with session.begin_nested():
-                session.add(alert)
-        except IntegrityError:
-            continue  # a concurrent run of the same job got there first
-        created.append(alert)
+        alert_id = uuid.uuid4()
+        inserted = session.execute(
+            upsert(session)(table(Alert))
+            .values(id=alert_id, dedupe_key=key, client_id=client_id, response_id=response.id,
+                    rule=signal.rule, level=signal.level, episode=signal.episode,
+                    reason=signal.reason,
+                    created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Alert.id)
+        ).first()
+        if inserted is not None:  # None: this evaluation ran before, or is running now
+            created.append((alert_id, signal.level))
+            counts.wrote(session, counts.ALERTS, signal.level)
     return created

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fic import clock
@@ -26,7 +25,7 @@ from fic.services.clinic.delivery_settings import DeliveryPolicy, delivery_polic
 from fic.services.core import channels
 from fic.services.delivery import ledger
 from fic.settings import Settings
-from fic.storage.db import Database
+from fic.storage.db import Database, table, upsert
 from fic.storage.models import Alert, Client, Notification, Staff
 from fic.storage.models_delivery import AlertEscalation
 
@@ -212,11 +211,9 @@ def _send_one(db: Database, senders: Senders, message: Message, recipient: Recip
 def _record_notification(session: Session, alert_id: uuid.UUID, staff_id: uuid.UUID,
                          attempts: int, now: datetime) -> None:
     """Keep the core `notification` table (who was told, when) in step with the ledger."""
-    row = session.scalar(select(Notification).where(
-        Notification.alert_id == alert_id, Notification.staff_id == staff_id,
-        Notification.channel == "email"))
-    if row is None:
-        row = Notification(id=uuid.uuid4(), alert_id=alert_id, staff_id=staff_id,
-                           channel="email")
-        session.add(row)
-    row.status, row.attempts, row.sent_at = "sent", attempts, now
+    values = {"status": "sent", "attempts": attempts, "sent_at": now}
+    statement = upsert(session)(table(Notification)).values(
+        id=uuid.uuid4(), alert_id=alert_id, staff_id=staff_id, channel="email",
+        created_at=now, **values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["alert_id", "staff_id", "channel"], set_=values))

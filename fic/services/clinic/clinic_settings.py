@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from fic.errors import InvalidRequest, NotFound
-from fic.reports.labels import LANGUAGES
+from fic.i18n import LANGUAGES
 from fic.storage.models import Clinic
 
 FORMS = {"alliance": ["alliance"], "alliance+wellbeing": ["alliance", "wellbeing"]}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding, new_passphrase, new_token, sha256_hex
 from fic.errors import InvalidRequest, NotFound
+from fic.services.clinic import api_scopes
 from fic.storage import repository
 from fic.storage.db import Database
 from fic.storage.models import ApiKey, Clinic, Staff
@@ -66,22 +67,15 @@ def add_staff(
     return staff
 
 
-def create_api_key(session: Session, clinic: Clinic) -> NewApiKey:
-    """The key is returned once; only its SHA-256 is stored."""
+def create_api_key(
+    session: Session, clinic: Clinic, scopes: list[str] | None = None
+) -> NewApiKey:
+    """The key is returned once; only its SHA-256 is stored. No scopes = full access."""
     key = API_KEY_PREFIX + new_token()
-    row = ApiKey(id=uuid.uuid4(), clinic_id=clinic.id, key_hash=sha256_hex(key), prefix=key[:12])
+    row = ApiKey(id=uuid.uuid4(), clinic_id=clinic.id, key_hash=sha256_hex(key), prefix=key[:12],
+                 scopes=api_scopes.check_scopes(scopes))
     session.add(row)
     return NewApiKey(row.id, key)
-
-
-def clinic_for_api_key(session: Session, presented: str) -> Clinic:
-    row = session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == sha256_hex(presented), ApiKey.revoked_at.is_(None))
-    )
-    clinic = session.get(Clinic, row.clinic_id) if row else None
-    if clinic is None:
-        raise NotFound("unknown or revoked API key")
-    return clinic
 
 
 def set_report_passphrase(session: Session, keys: KeyRing, staff: Staff) -> str:
@@ -104,12 +98,6 @@ def report_passphrase(keys: KeyRing, staff: Staff) -> str:
 def passphrase_binding(staff_id: uuid.UUID) -> bytes:
     return binding("staff", "report_passphrase", staff_id)
 
-
-
-def clinic_id_for_api_key(db: Database, presented: str) -> uuid.UUID:
-    """The clinic an API key belongs to (NotFound when it is unknown or revoked)."""
-    with db.session() as session:
-        return clinic_for_api_key(session, presented).id
 
 
 def header(db: Database, clinic_id: uuid.UUID) -> dict[str, str]:

@@ -33,6 +33,9 @@ ACTIONS = (
     "api_key_created", "api_key_revoked", "audit_viewed", "access_denied",
     "client_erased", "keys_rotated", "link_sent", "goal_named", "goal_reworded", "goal_retired",
     "backup_made", "database_restored", "retention_purged",
+    "api_call", "client_created", "client_reassigned", "client_discharged",
+    "webhook_added", "webhook_removed", "webhook_rotated", "responses_imported",
+    "inbound_session",
 )
 
 

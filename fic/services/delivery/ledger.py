@@ -18,14 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fic import clock
 from fic.errors import DeliveryFailed
 from fic.settings import Settings
-from fic.storage.db import Database
+from fic.storage import counts
+from fic.storage.db import Database, table, upsert
 from fic.storage.models_delivery import Delivery, DeliveryAttempt
 
 log = logging.getLogger(__name__)
@@ -52,40 +53,54 @@ class Spec:
 
 
 def claim(db: Database, spec: Spec, now: datetime, lease: timedelta) -> Claim | str:
-    """The right to call the provider now, or DONE / LATER. One transaction when new."""
+    """The right to call the provider now, or DONE / LATER. One transaction.
+
+    A new message (the usual case) is one INSERT … ON CONFLICT DO NOTHING: of concurrent
+    or redelivered tasks exactly one inserts the row. An existing row is taken over only
+    by the compare-and-set UPDATE (a retry that is due, or a lease that ran out).
+    """
     with db.session() as session:
-        row = session.execute(
-            update(Delivery)
-            .where(
-                Delivery.key == spec.key,
-                or_(
-                    and_(
-                        Delivery.status.in_(("pending", "failed")),
-                        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        delivery_id, number = uuid.uuid4(), 1
+        if not _insert_new(session, spec, delivery_id, now, now + lease):
+            row = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.key == spec.key,
+                    or_(
+                        and_(
+                            Delivery.status.in_(("pending", "failed")),
+                            or_(Delivery.next_attempt_at.is_(None),
+                                Delivery.next_attempt_at <= now),
+                        ),
+                        and_(Delivery.status == "sending", Delivery.claimed_until <= now),
                     ),
-                    and_(Delivery.status == "sending", Delivery.claimed_until <= now),
-                ),
-            )
-            .values(status="sending", attempts=Delivery.attempts + 1, claimed_until=now + lease)
-            .returning(Delivery.id, Delivery.attempts)
-        ).first()
-        if row is not None:
-            delivery_id, number = row.id, row.attempts
-        else:
-            status = session.scalar(select(Delivery.status).where(Delivery.key == spec.key))
-            if status is not None:
+                )
+                .values(status="sending", attempts=Delivery.attempts + 1,
+                        claimed_until=now + lease)
+                .returning(Delivery.id, Delivery.attempts)
+                .execution_options(synchronize_session=False)
+            ).first()
+            if row is None:
+                status = session.scalar(select(Delivery.status).where(Delivery.key == spec.key))
                 return DONE if status in ("sent", "dead") else LATER
-            delivery_id, number = uuid.uuid4(), 1
-            try:
-                with session.begin_nested():
-                    session.add(_new_row(spec, delivery_id, "sending", now, now + lease))
-            except IntegrityError:
-                return LATER  # a concurrent task claimed it this instant
-        attempt = DeliveryAttempt(
-            id=uuid.uuid4(), delivery_id=delivery_id, number=number, started_at=now
-        )
-        session.add(attempt)
-        return Claim(delivery_id, attempt.id, number)
+            delivery_id, number = row.id, row.attempts
+        attempt_id = uuid.uuid4()
+        session.execute(insert(table(DeliveryAttempt)).values(
+            id=attempt_id, delivery_id=delivery_id, number=number, started_at=now))
+        return Claim(delivery_id, attempt_id, number)
+
+
+def _insert_new(session: Session, spec: Spec, delivery_id: uuid.UUID, now: datetime,
+                claimed_until: datetime) -> bool:
+    """Insert the row already claimed; False if it exists (nothing is written then)."""
+    values = {"id": delivery_id, "key": spec.key, "clinic_id": spec.clinic_id,
+              "kind": spec.kind, "channel": spec.channel, "subject_id": spec.subject_id,
+              "status": "sending", "attempts": 1, "claimed_until": claimed_until,
+              "created_at": now}
+    statement = upsert(session)(table(Delivery)).values(values)
+    return session.execute(
+        statement.on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.id)
+    ).first() is not None
 
 
 def finish(
@@ -117,16 +132,27 @@ def _record_outcome(
     max_attempts: int,
     on_sent: Callable[[Session], None] | None,
 ) -> None:
-    attempt = session.get(DeliveryAttempt, held.attempt_id)
-    row = session.get(Delivery, held.delivery_id)
-    assert attempt is not None and row is not None  # noqa: S101 - claimed above
-    attempt.finished_at, attempt.status_code = now, status_code
-    attempt.ok, attempt.error = error is None, (error or None) and error[:200]
+    session.execute(
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.id == held.attempt_id)
+        .values(finished_at=now, status_code=status_code, ok=error is None,
+                error=(error or None) and error[:200])
+        .execution_options(synchronize_session=False)
+    )
     if error is None:
-        row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, None, None
+        sent = session.execute(
+            update(Delivery)
+            .where(Delivery.id == held.delivery_id)
+            .values(status="sent", sent_at=now, last_error=None, next_attempt_at=None)
+            .returning(Delivery.channel, Delivery.kind)
+            .execution_options(synchronize_session=False)
+        ).one()
+        counts.wrote(session, counts.DELIVERIES, sent.channel, sent.kind, "sent")
         if on_sent is not None:
             on_sent(session)
         return
+    row = session.get(Delivery, held.delivery_id)
+    assert row is not None  # noqa: S101 - claimed above
     row.last_error = error[:200]
     if held.number >= max_attempts or retry_after is None:
         row.status, row.next_attempt_at = "dead", None

@@ -128,6 +128,8 @@ def _prepare(session: Session, senders: LinkSenders, session_id: uuid.UUID, chan
     if therapy is None or links.answered(session, session_id):
         return None
     client = _client(session, therapy)
+    if client.discharged_at is not None:  # a discharged client gets no more links
+        return None
     policy = delivery_policy(session, client.clinic_id)
     # An earlier attempt that never reached the provider leaves a token nobody holds.
     session.execute(

@@ -8,11 +8,13 @@ the session: the atomic UPDATE … WHERE used_at IS NULL plus UNIQUE(response.se
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Executable, ScalarSelect, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from fic import i18n, jobs
@@ -24,7 +26,7 @@ from fic.services.core.outbox import Publisher
 from fic.services.forms import goals
 from fic.settings import Settings
 from fic.storage import repository
-from fic.storage.db import Database
+from fic.storage.db import Database, table
 from fic.storage.models import Client, Clinic, FeedbackLink, TherapySession, utcnow
 
 DELIVER_LINK = jobs.DELIVER_LINK
@@ -82,6 +84,8 @@ def record_session(
             id=uuid.uuid4(), clinic_id=clinic.id, client_ref=client_ref, clinician_id=clinician.id
         )
         session.add(client)
+    elif client.discharged_at is not None:
+        raise InvalidRequest.about("client", "discharged; no new sessions or links")
     if language is not None:
         if language not in i18n.LANGUAGES:
             raise InvalidRequest.about("language", f"one of {', '.join(i18n.LANGUAGES)}")
@@ -146,32 +150,6 @@ def form_for(session: Session, token: str, keys: KeyRing | None = None) -> FormS
     return FormSpec((*clinic.instruments, goals.GOALS), language, own)
 
 
-def consume_link(session: Session, token: str) -> FeedbackLink:
-    """Mark the link used, atomically: of concurrent callers exactly one gets it."""
-    now = utcnow()
-    link_id = session.scalar(
-        update(FeedbackLink)
-        .where(
-            FeedbackLink.token_hash == sha256_hex(token),
-            FeedbackLink.used_at.is_(None),
-            FeedbackLink.expires_at > now,
-        )
-        .values(used_at=now)
-        .returning(FeedbackLink.id)
-    )
-    if link_id is None:
-        raise LinkUnavailable("link unavailable")
-    link = session.get(FeedbackLink, link_id)
-    assert link is not None  # noqa: S101 - just updated in this transaction
-    # The session is answered: every other link to it goes dead too.
-    session.execute(
-        update(FeedbackLink)
-        .where(FeedbackLink.session_id == link.session_id, FeedbackLink.used_at.is_(None))
-        .values(used_at=now)
-    )
-    return link
-
-
 def record_session_from_api(
     db: Database, settings: Settings, keys: KeyRing, publish: Publisher, clinic_id: uuid.UUID,
     client_ref: str, clinician_email: str, held_at: datetime, contact_email: str | None = None,
@@ -193,3 +171,79 @@ def answered(session: Session, session_id: uuid.UUID) -> bool:
             FeedbackLink.session_id == session_id, FeedbackLink.used_at.is_not(None)
         ).limit(1)
     ) is not None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A link just consumed, with what answering it needs (from the same statement)."""
+
+    link_id: uuid.UUID
+    session_id: uuid.UUID
+    client_id: uuid.UUID
+    clinic_id: uuid.UUID
+    dek_kid: str | None
+    dek_wrapped: bytes | None
+    spec: FormSpec
+
+
+def claim_link(session: Session, token: str) -> Claim:
+    """Consume the link and every other link to its session in ONE atomic UPDATE.
+
+    `WHERE used_at IS NULL` makes concurrent callers race on the same rows: exactly one
+    gets them (the others see them used and get nothing), and a rollback (answers that
+    did not validate) leaves the link live. The session's client and clinic come back
+    through RETURNING, so the POST needs no further reads.
+    """
+    now, mine = utcnow(), sha256_hex(token)
+    rows = session.execute(
+        _claim_statement(), {"b_token_hash": mine, "b_now": now, "b_used_at": now}
+    ).all()
+    row = next((r for r in rows if r.token_hash == mine), None)
+    if row is None:
+        raise LinkUnavailable("link unavailable")
+    return Claim(
+        link_id=row.id, session_id=row.session_id, client_id=_uuid(row.client_id),
+        clinic_id=_uuid(row.clinic_id), dek_kid=row.dek_kid, dek_wrapped=row.dek_wrapped,
+        spec=FormSpec(tuple(row.instruments or ["alliance"]), row.language),
+    )
+
+
+@functools.cache
+def _claim_statement() -> Executable:
+    """claim_link's UPDATE … RETURNING, built once (Core, so no ORM work per POST)."""
+    link, therapy, client, clinic = (
+        table(FeedbackLink), table(TherapySession), table(Client), table(Clinic))
+    live = (
+        select(link.c.session_id)
+        .where(link.c.token_hash == bindparam("b_token_hash"), link.c.used_at.is_(None),
+               link.c.expires_at > bindparam("b_now"))
+        .scalar_subquery()
+    )
+    client_id = (
+        select(therapy.c.client_id).where(therapy.c.id == link.c.session_id)
+        .correlate(link).scalar_subquery()
+    )
+
+    def of_client(column: ColumnElement[Any]) -> ScalarSelect[Any]:
+        return select(column).where(client.c.id == client_id).scalar_subquery()
+
+    def of_clinic(column: ColumnElement[Any]) -> ScalarSelect[Any]:
+        return select(column).where(clinic.c.id == of_client(client.c.clinic_id)).scalar_subquery()
+
+    return (
+        update(link)
+        .where(link.c.session_id == live, link.c.used_at.is_(None))
+        .values(used_at=bindparam("b_used_at"))
+        .returning(
+            link.c.id, link.c.session_id, link.c.token_hash, client_id.label("client_id"),
+            of_client(client.c.clinic_id).label("clinic_id"),
+            of_client(client.c.dek_kid).label("dek_kid"),
+            of_client(client.c.dek_wrapped).label("dek_wrapped"),
+            of_clinic(clinic.c.form_instruments).label("instruments"),
+            of_clinic(clinic.c.language).label("language"),
+        )
+    )
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

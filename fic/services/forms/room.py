@@ -23,6 +23,7 @@ from fic.services.core import access
 from fic.services.forms import links
 from fic.settings import Settings
 from fic.storage.db import Database
+from fic.storage.models import Client, TherapySession
 from fic.storage.models_delivery import RoomCode
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -39,6 +40,10 @@ class InRoom:
 
 def open_in_room(session: Session, settings: Settings, session_id: uuid.UUID, now: datetime,
                  minutes: int = 60) -> InRoom:
+    therapy = session.get(TherapySession, session_id)
+    client = session.get(Client, therapy.client_id) if therapy else None
+    if client is not None and client.discharged_at is not None:
+        raise InvalidRequest.about("client", "discharged; no new sessions or links")
     issued = links.issue_link(session, settings, session_id, "room", timedelta(hours=1))
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     expires_at = now + timedelta(minutes=minutes)

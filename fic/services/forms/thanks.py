@@ -15,34 +15,21 @@ import uuid
 from flask_babel import gettext as _
 
 from fic.crypto import KeyRing, binding
-from fic.domain.policy import Policy
 from fic.domain.rules import risk_language
 from fic.errors import FicError, StorageUnavailable
 from fic.services.clinic import policies
 from fic.services.clinic.delivery_settings import delivery_policy
 from fic.settings import Settings
 from fic.storage.db import Database
-from fic.storage.models import Client, Response, TherapySession
 
 _AAD = binding("thanks", "note", "v1")
 
 
-def note_for(db: Database, keys: KeyRing, settings: Settings, response_id: uuid.UUID,
+def note_for(keys: KeyRing, settings: Settings, clinic_id: uuid.UUID,
              comment: str | None) -> str:
-    """The note for a stored response. With the database away just after the commit, the
-    shipped policy decides and the page shows fic's own crisis text."""
-    try:
-        with db.session() as session:
-            response = session.get(Response, response_id)
-            therapy = session.get(TherapySession, response.session_id) if response else None
-            client = session.get(Client, therapy.client_id) if therapy else None
-            assert client is not None  # noqa: S101 - just stored
-            clinic_id: uuid.UUID | None = client.clinic_id
-        policy = policies.policy_for(settings, clinic_id)  # type: ignore[arg-type]
-    except StorageUnavailable:
-        clinic_id, policy = None, Policy()
-    concern = risk_language(comment, policy)
-    plain = json.dumps({"c": str(clinic_id or ""), "h": int(concern)})
+    """The sealed note; the submission already knows the clinic, so this reads nothing."""
+    concern = risk_language(comment, policies.policy_for(settings, clinic_id))
+    plain = json.dumps({"c": str(clinic_id), "h": int(concern)})
     return base64.urlsafe_b64encode(keys.seal_direct(plain, _AAD)).decode().rstrip("=")
 
 

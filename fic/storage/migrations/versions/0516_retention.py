@@ -1,14 +1,14 @@
 """Per-clinic retention periods.
 
 Revision ID: 0516_retention
-Revises: 0001
+Revises: 0510_alert_reason, 0514_integration (one head after the merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0516_retention"
-down_revision = "0001"
+down_revision = ("0510_alert_reason", "0514_integration")
 branch_labels = None
 depends_on = None
 

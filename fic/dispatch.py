@@ -1,0 +1,94 @@
+"""Publishing after the commit, off the request's critical path.
+
+A request that wrote outbox rows hands their jobs here once its transaction has committed,
+and answers the client at once. One thread per process publishes them (fic.jobs) and marks
+them published, in batches when requests come quickly. If the process dies first, the
+rows are still in the outbox and beat's reconciler (fic.relay_outbox) publishes them a
+minute later: nothing is lost, and a job that runs twice changes nothing (every task is
+idempotent).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import threading
+from collections.abc import Sequence
+
+from flask import Flask, current_app
+
+from fic import jobs
+from fic.services.core import outbox
+
+log = logging.getLogger(__name__)
+
+_BATCH = 200
+
+
+class Dispatcher:
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._pid = -1
+        self._changed = threading.Condition()
+        self._pending = 0
+
+    def submit(self, work: Sequence[outbox.Job]) -> None:
+        """Queue committed jobs for publishing; returns at once."""
+        if not work:
+            return
+        with self._changed:
+            if self._pid != os.getpid():  # first use in this (possibly forked) process
+                self._start()
+            self._pending += len(work)
+        for job in work:
+            self._queue.put(job)
+
+    def wait(self, timeout: float) -> bool:
+        """Until everything handed in has been published or left for the reconciler."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._pending == 0, timeout)
+
+    def _start(self) -> None:
+        self._pid, self._pending = os.getpid(), 0
+        self._queue: queue.SimpleQueue[outbox.Job] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="fic-dispatch", daemon=True).start()
+        atexit.register(self.wait, 5.0)
+        self._app.extensions["fic"].db.before_dispose(lambda: self.wait(10.0))
+
+    def _run(self) -> None:
+        with self._app.app_context():
+            db = self._app.extensions["fic"].db
+            while True:
+                batch = [self._queue.get()]
+                while len(batch) < _BATCH:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                try:
+                    outbox.publish_jobs(db, jobs.publish, batch)
+                except Exception as error:  # noqa: BLE001 - the reconciler has the rows
+                    log.error("publishing %d jobs failed (%s); the reconciler will retry",
+                              len(batch), type(error).__name__)
+                with self._changed:
+                    self._pending -= len(batch)
+                    self._changed.notify_all()
+
+
+def after_commit(work: Sequence[outbox.Job]) -> None:
+    """Hand committed jobs on. Embedded mode publishes in place: to the in-process worker
+    when it runs (a queue put; fic.embedded), else the job runs here (a test, a CLI call)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.extensions["fic"].settings.embedded:
+        outbox.publish_jobs(app.extensions["fic"].db, jobs.publish, work)
+        return
+    dispatcher(app).submit(work)
+
+
+def dispatcher(app: Flask) -> Dispatcher:
+    found = app.extensions.get("fic.dispatch")
+    if found is None:
+        found = app.extensions.setdefault("fic.dispatch", Dispatcher(app))
+    return found

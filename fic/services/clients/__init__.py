@@ -1,0 +1,1 @@
+"""Clients over time: created ahead of a first session, reassigned, discharged, listed."""
