@@ -27,7 +27,8 @@ from fic.services.clinic import clinics
 from fic.services.forms import links, responses
 from fic.settings import Settings
 from fic.storage import repository
-from fic.storage.models import CourseState, utcnow
+from fic.storage.models import utcnow
+from fic.storage.models_course import CourseState
 
 ITEMS = ("safety", "heard", "goals", "approach")
 

@@ -6,6 +6,7 @@ Alembic migration branching from the core schema; `Database.upgrade` applies all
 
 from fic.storage import (  # noqa: F401
     models,
+    models_course,
     models_delivery,
     models_goals,
     models_integration,

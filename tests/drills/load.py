@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from fic.services.forms import links
 from fic.storage import repository
-from fic.storage.models import Alert, CourseState, Outbox, Response, utcnow
+from fic.storage.models import Alert, Outbox, Response, utcnow
+from fic.storage.models_course import CourseState
 from fic.storage.models_delivery import Delivery
 from tests.flows import Clinic, csrf_token, path_of
 

@@ -8,7 +8,8 @@ from sqlalchemy import delete, select
 
 from fic.services.alerts.evaluation import evaluate_response
 from fic.storage import repository
-from fic.storage.models import Alert, Client, CourseState, Episode, Response, utcnow
+from fic.storage.models import Alert, Client, Episode, Response, utcnow
+from fic.storage.models_course import CourseState
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 from tests.staff_flows import make_account, signed_in_client
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from fic.services.alerts import unevaluated
-from fic.storage.models import CourseState, Outbox, utcnow
+from fic.storage.models import Outbox, utcnow
+from fic.storage.models_course import CourseState
 from tests.flows import answers, new_session, set_up_clinic, submit_form
 
 STALE = timedelta(minutes=10)

@@ -37,12 +37,12 @@ from fic.storage.db import Database, table, upsert
 from fic.storage.models import (
     Alert,
     Client,
-    CourseState,
     Episode,
     Response,
     TherapySession,
     utcnow,
 )
+from fic.storage.models_course import CourseState
 
 NOTIFY = jobs.NOTIFY_ALERT
 

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from fic.storage.db import Database
-from fic.storage.models import CourseState, Outbox, Response, TherapySession
+from fic.storage.models import Outbox, Response, TherapySession
+from fic.storage.models_course import CourseState
 
 EVALUATE = "fic.evaluate_response"
 HORIZON = timedelta(days=2)
