@@ -16,6 +16,8 @@ from celery import Celery, Task
 from flask import Flask
 
 from fic import jobs
+from fic.errors import StorageUnavailable
+from fic.ops import logs
 
 
 def task_modules() -> list[str]:
@@ -28,6 +30,8 @@ def task_modules() -> list[str]:
 
 
 TASK_MODULES = task_modules()
+# About 8 minutes of retries (1, 2, 4 … 30 s) while the database is away.
+STORAGE_RETRIES = 20
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -36,7 +40,15 @@ def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    return self.run(*args, **kwargs)
+                except StorageUnavailable as error:
+                    # The database is restarting: run again shortly rather than drop the job.
+                    if self.request.is_eager or self.request.retries >= STORAGE_RETRIES:
+                        raise
+                    countdown = min(30, 2 ** self.request.retries)
+                    raise self.retry(exc=error, countdown=countdown,
+                                     max_retries=STORAGE_RETRIES) from None
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     hard_limit = max(60, settings.redis_visibility_timeout // 2)
@@ -66,14 +78,17 @@ def celery_init_app(app: Flask) -> Celery:
         # Rendering has its own queue (and worker) so a long report never delays an alert.
         task_routes={jobs.BUILD_REPORT: {"queue": "reports"}},
         beat_schedule={
-            jobs.RELAY_OUTBOX: {"task": jobs.RELAY_OUTBOX, "schedule": 30.0},
+            jobs.RELAY_OUTBOX: {"task": jobs.RELAY_OUTBOX,
+                               "schedule": settings.outbox_relay_seconds},
             jobs.SCHEDULE_REPORTS: {"task": jobs.SCHEDULE_REPORTS, "schedule": 900.0},
             jobs.PURGE_REPORTS: {"task": jobs.PURGE_REPORTS, "schedule": 86400.0},
+            jobs.APPLY_RETENTION: {"task": jobs.APPLY_RETENTION, "schedule": 86400.0},
             **_delivery_beat(settings.sweep_seconds),
         },
         timezone="UTC",
         enable_utc=True,
     )
+    logs.install_celery(settings.log_format)
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

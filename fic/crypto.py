@@ -69,6 +69,10 @@ class KeyRing:
             raise ConfigurationError("FIC_DATA_KEYS holds no key")
         self.current = next(iter(self._keys))
 
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        return tuple(self._keys)
+
     def _kek(self, kid: str) -> AESGCM:
         try:
             return AESGCM(self._keys[kid])

@@ -75,3 +75,7 @@ class HistoryError(InvalidRequest):
 
 class DeliveryFailed(FicError):
     """The provider did not accept the message; safe to retry."""
+
+
+class StorageUnavailable(FicError):
+    """The database did not answer (restarting, unreachable, locked); try again shortly."""

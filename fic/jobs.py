@@ -34,6 +34,7 @@ BUILD_REPORT = "fic.build_report"
 SCHEDULE_REPORTS = "fic.schedule_reports"
 PURGE_REPORTS = "fic.purge_reports"
 SEND_STAFF_RESET = "fic.send_staff_reset"
+APPLY_RETENTION = "fic.apply_retention"
 # Which task sends a delivery of each ledger kind again when its retry is due.
 RETRY = {
     "alert": NOTIFY_ALERT,

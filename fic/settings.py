@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     ready_outbox_max_age: float = 300.0
     room_code_minutes: int = 60
     ack_link_days: int = 14
+    # Beat's outbox reconciler: how often it runs, and how old a row must be to re-publish.
+    outbox_relay_seconds: float = 30.0
+    outbox_stale_seconds: float = 60.0
+    # A published evaluation job whose response is still unevaluated this long after is
+    # published again (its message was lost with a killed worker); above any normal backlog.
+    evaluation_stale_seconds: float = 600.0
+    # Bearer token for /metrics; unset, /metrics answers 404 (nothing is exposed).
+    metrics_token: str | None = None
+    # "json": one JSON object per log line, with the request id; "text": plain lines.
+    log_format: str = "text"
 
     @field_validator("instance_path")
     @classmethod

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages fic needs at run time (WeasyPrint's Pango, HarfBuzz subsetting, fonts) and,
-# with --test, the PDF tools, docker-compose and the Chromium the tests drive. Installs only what is missing; needs root for that.
+# Debian packages fic needs at run time (WeasyPrint's Pango, HarfBuzz subsetting, fonts; pg_dump
+# and pg_restore for `fic backup`) and, with --test, the PDF tools, docker-compose and the Chromium the tests drive. Installs only what is missing; needs root for that.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(qpdf poppler-utils docker-compose chromium faketime)
 fi

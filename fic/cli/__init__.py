@@ -43,6 +43,11 @@ COMMANDS = {
     "run": ("embedded", "Run a local development server."),
     "mail": ("embedded", "The emails and SMS fic wrote to files (embedded mode without a mail "
                          "server)."),
+    "backup": ("ops", "A consistent copy of the database and instance files, without the keys."),
+    "restore": ("ops", "Restore a `fic backup` folder into this install (its database must be "
+                       "empty)."),
+    "retention": ("ops", "Show (or with --apply, delete) the health data and audit rows past "
+                         "their period."),
 }
 # group -> modules of fic.cli that add subcommands to it (loaded with the group)
 EXTENDED = {"client": ("clients",), "webhook": ("clients",)}

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import os
 import select
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import Table, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+from fic.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
     from fic.storage.models import Base
+
+T = TypeVar("T")
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,9 +50,32 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A unit of work: committed on success, rolled back on any error.
+
+        A database that does not answer (restarting, unreachable, SQLite locked) raises
+        StorageUnavailable, so callers can ask the client or the task to try again.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except (OperationalError, InterfaceError, PoolTimeout) as error:
+            raise StorageUnavailable("the database did not answer") from error
+
+    def patiently(self, work: Callable[[Session], T], patience: float = 30.0) -> T:
+        """Run `work` in one unit of work, trying again while the database is away.
+
+        For writes that record something already done outside (a message the provider
+        accepted): giving up at once would leave it to be done twice.
+        """
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                with self.session() as session:
+                    return work(session)
+            except StorageUnavailable:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.5)
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration of every branch."""

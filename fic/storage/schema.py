@@ -10,6 +10,7 @@ from fic.storage import (  # noqa: F401
     models_delivery,
     models_goals,
     models_integration,
+    models_ops,
     models_staff,
 )
 from fic.storage.models import Base

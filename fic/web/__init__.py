@@ -23,6 +23,7 @@ from fic.web import (
     settings_api,
 )
 from fic.web.api_core import problem
+from fic.web.ops import register_ops
 from fic.web.redaction import install_log_redaction
 from fic.web.staff_setup import register_staff
 
@@ -40,6 +41,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(delivery_api.bp)
     app.register_blueprint(settings_api.bp)
     register_staff(app)
+    register_ops(app)
     # After the staff pages: the access matrix reaches these (some of which change a
     # client) last.
     app.register_blueprint(api_clients.bp)

@@ -9,6 +9,7 @@ The page speaks the client's language (`?lang=` lets the client switch).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from flask_wtf.csrf import CSRFError
 from fic import dispatch, i18n
 from fic.domain.answers import FORM_ERROR, AnswerErrors, Message, parse_answers
 from fic.domain.instruments import Instrument
-from fic.errors import LinkUnavailable
+from fic.errors import LinkUnavailable, StorageUnavailable
 from fic.extensions import services
 from fic.instruments import load
 from fic.services.forms import links, responses
@@ -29,11 +30,20 @@ from fic.web.form_view import form_sections
 
 bp = Blueprint("form", __name__)
 SEND_ANYWAY = "send_as_it_is"
+log = logging.getLogger(__name__)
+
+
+def retry_message() -> str:
+    return _("We could not save your answers just now. They are still here: please press "
+             "Send again in a moment.")
 
 
 @bp.get("/f/<token>")
 def show(token: str):
-    spec = live_form(token)
+    try:
+        spec = live_form(token)
+    except StorageUnavailable:
+        return _try_later()
     if spec is None:
         return unavailable()
     return render_form(spec, token, values={}, errors={})
@@ -50,7 +60,10 @@ def answer(token: str, action: str | None = None):
     once the answers are stored (the thank-you note is then in the browser session)."""
     svc = services()
     fields = _fields()
-    spec = live_form(token)
+    try:
+        spec = live_form(token)
+    except StorageUnavailable:
+        return _keep_answers(token, fields)
     if spec is None:
         return unavailable()
     try:
@@ -64,6 +77,11 @@ def answer(token: str, action: str | None = None):
         return render_form(spec, token, _flat(fields), problems.errors, status=422, action=action)
     except LinkUnavailable:
         return unavailable()
+    except StorageUnavailable:
+        return render_form(spec, token, _flat(fields), {FORM_ERROR: retry_message()},
+                           status=503, action=action)
+    # Stored: from here on the client is thanked whatever else is down. A job that cannot
+    # be published now stays in the outbox for beat's reconciler.
     dispatch.after_commit(submitted.jobs)
     # Sealed and the same length for everyone: the cookie says nothing about the answers.
     browser_session["thanks"] = thanks_note.note_for(
@@ -176,6 +194,23 @@ def _translated(message: str) -> str:
     if isinstance(message, Message):
         return _(message.template, **{k: format_decimal(v) for k, v in message.params.items()})
     return message
+
+
+def _keep_answers(token: str, fields: Mapping[str, Sequence[str]]):
+    """The database is away and the form's questions with it: a page that sends the same
+    answers again, so nothing the client gave is lost."""
+    _speak(request.args.get("lang"))
+    kept = [(name, value) for name, values in fields.items() for value in values]
+    page = render_template("form/retry.html", token=token, fields=kept,
+                           message=retry_message())
+    return page, 503, {"Retry-After": "5"}
+
+
+def _try_later():
+    _speak(request.args.get("lang"))
+    page = render_template("error.html", code=503, title=_("Please try again in a minute"),
+                           message=_("This page could not open just now. Your link still works."))
+    return page, 503, {"Retry-After": "30"}
 
 
 def unavailable():

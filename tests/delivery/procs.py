@@ -56,15 +56,18 @@ class RedisServer:
 class Worker:
     """`celery -A tasks.worker worker --pool=solo` as its own process, logs to a file."""
 
-    def __init__(self, env: dict[str, str], log: Path, beat: bool = False) -> None:
+    def __init__(self, env: dict[str, str], log: Path, beat: bool = False,
+                 extra: tuple[str, ...] = ()) -> None:
         args = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool=solo",
-                "--loglevel=INFO", "--without-mingle", "--without-gossip"]
+                "--loglevel=INFO", "--without-mingle", "--without-gossip", *extra]
         if beat:
             args += ["-B", "-s", str(log.with_suffix(".beat"))]
         self.log = log
         with log.open("ab") as out:
+            # A process group of its own: its pool children and embedded beat die with it.
             self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
-                                            stdout=out, stderr=subprocess.STDOUT)
+                                            stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -77,7 +80,8 @@ class Worker:
         raise AssertionError("worker not ready:\n" + self.log.read_text(errors="replace"))
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        """SIGKILL the worker with everything it started, as when its machine dies."""
+        self._signal_group(signal.SIGKILL)
         self.process.wait(10)
 
     def stop(self) -> None:
@@ -88,3 +92,10 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+        self._signal_group(signal.SIGKILL)  # nothing it started outlives the test
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass

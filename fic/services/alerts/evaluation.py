@@ -32,7 +32,7 @@ from fic.instruments import ALLIANCE, WELLBEING, load
 from fic.services.clinic.policies import policy_for
 from fic.services.core import outbox, vault
 from fic.settings import Settings
-from fic.storage import repository
+from fic.storage import counts, repository
 from fic.storage.db import Database, table, upsert
 from fic.storage.models import (
     Alert,
@@ -255,4 +255,5 @@ def _record(
         ).first()
         if inserted is not None:  # None: this evaluation ran before, or is running now
             created.append((alert_id, signal.level))
+            counts.wrote(session, counts.ALERTS, signal.level)
     return created

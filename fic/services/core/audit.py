@@ -39,6 +39,7 @@ ACTIONS = (
     "api_call", "staff_added", "passphrase_rotated", "webhook_added", "report_exported",
     "client_created", "client_reassigned", "client_discharged",
     "webhook_removed", "webhook_rotated", "responses_imported",
+    "backup_made", "database_restored", "retention_purged",
     "inbound_session",
 )
 
@@ -138,7 +139,7 @@ def chain_hash(seal: audit_seal.AuditSeal, prev_hash: str, row: AuditEvent) -> s
 
 def verify(db: Database, batch: int = 1000) -> Problem | None:
     """The first broken or missing row or disagreeing checkpoint, or None if all holds."""
-    expected_seq, prev, keyed = 1, GENESIS, False
+    keyed = False
     with db.session() as session:
         seal = audit_seal.of(session)
         checkpoints: dict[int, list[audit_seal.Checkpoint]] = {}
@@ -147,6 +148,9 @@ def verify(db: Database, batch: int = 1000) -> Problem | None:
                 return Problem(point.seq, point.problem, point.line)
             checkpoints.setdefault(point.seq, []).append(point)
         head = session.get(AuditHead, 1)
+        # Row 0, when present, is where retention cut the oldest rows off (fic.ops.retention).
+        anchor = session.get(AuditHead, 0)
+        expected_seq, prev = (anchor.seq + 1, anchor.hash) if anchor else (1, GENESIS)
         last = 0
         while True:
             rows = session.scalars(

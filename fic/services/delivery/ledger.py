@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from fic import clock
 from fic.errors import DeliveryFailed
 from fic.settings import Settings
+from fic.storage import counts
 from fic.storage.db import Database, table, upsert
 from fic.storage.models_delivery import Delivery, DeliveryAttempt
 
@@ -114,35 +115,51 @@ def finish(
 ) -> None:
     """Record the attempt's outcome; on failure schedule the next try or give up.
 
-    `on_sent` runs in the same transaction when the message went out (one commit).
+    `on_sent` runs in the same transaction when the message went out (one commit). The
+    provider has already been called, so a database that is restarting is waited for.
     """
-    with db.session() as session:
-        session.execute(
-            update(DeliveryAttempt)
-            .where(DeliveryAttempt.id == held.attempt_id)
-            .values(finished_at=now, status_code=status_code, ok=error is None,
-                    error=(error or None) and error[:200])
+    db.patiently(lambda session: _record_outcome(session, held, now, error, status_code,
+                                                 retry_after, max_attempts, on_sent))
+
+
+def _record_outcome(
+    session: Session,
+    held: Claim,
+    now: datetime,
+    error: str | None,
+    status_code: int | None,
+    retry_after: timedelta | None,
+    max_attempts: int,
+    on_sent: Callable[[Session], None] | None,
+) -> None:
+    session.execute(
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.id == held.attempt_id)
+        .values(finished_at=now, status_code=status_code, ok=error is None,
+                error=(error or None) and error[:200])
+        .execution_options(synchronize_session=False)
+    )
+    if error is None:
+        sent = session.execute(
+            update(Delivery)
+            .where(Delivery.id == held.delivery_id)
+            .values(status="sent", sent_at=now, last_error=None, next_attempt_at=None)
+            .returning(Delivery.channel, Delivery.kind)
             .execution_options(synchronize_session=False)
-        )
-        if error is None:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id == held.delivery_id)
-                .values(status="sent", sent_at=now, last_error=None, next_attempt_at=None)
-                .execution_options(synchronize_session=False)
-            )
-            if on_sent is not None:
-                on_sent(session)
-            return
-        row = session.get(Delivery, held.delivery_id)
-        assert row is not None  # noqa: S101 - claimed above
-        row.last_error = error[:200]
-        if held.number >= max_attempts or retry_after is None:
-            row.status, row.next_attempt_at = "dead", None
-            log.warning("delivery %s (%s) given up after %d attempts", row.id, row.kind,
-                        held.number)
-        else:
-            row.status, row.next_attempt_at = "failed", now + retry_after
+        ).one()
+        counts.wrote(session, counts.DELIVERIES, sent.channel, sent.kind, "sent")
+        if on_sent is not None:
+            on_sent(session)
+        return
+    row = session.get(Delivery, held.delivery_id)
+    assert row is not None  # noqa: S101 - claimed above
+    row.last_error = error[:200]
+    if held.number >= max_attempts or retry_after is None:
+        row.status, row.next_attempt_at = "dead", None
+        log.warning("delivery %s (%s) given up after %d attempts", row.id, row.kind,
+                    held.number)
+    else:
+        row.status, row.next_attempt_at = "failed", now + retry_after
 
 
 class NothingToSend(Exception):  # noqa: N818 - a reason, not a failure

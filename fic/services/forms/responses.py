@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from fic import jobs
 from fic.crypto import KeyRing, WrappedKey
 from fic.domain.answers import AnswerErrors, Answers
-from fic.errors import LinkUnavailable
+from fic.errors import LinkUnavailable, StorageUnavailable
 from fic.services.core import outbox
 from fic.services.forms.links import Claim, FormSpec, claim_link
-from fic.storage import repository
+from fic.storage import counts, repository
 from fic.storage.db import Database, table
 from fic.storage.models import Answer, Client, Outbox, Response, utcnow
 
@@ -74,9 +74,11 @@ def submit(
         except IntegrityError:
             # Another link to the same session won the race: the neutral answer of a used link.
             raise LinkUnavailable("link unavailable") from None
-        except DBAPIError as error:
+        except (DBAPIError, StorageUnavailable) as error:
             # A pooled connection the server had dropped: the pool is fresh now, try once more.
-            if attempt == 2 or not error.connection_invalidated:
+            # (The database layer reports a dropped connection as StorageUnavailable.)
+            cause = error.__cause__ if isinstance(error, StorageUnavailable) else error
+            if attempt == 2 or not getattr(cause, "connection_invalidated", False):
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -113,6 +115,7 @@ def _submit(session: Session, keys: KeyRing, token: str, read: Callable[[FormSpe
         for n, row in enumerate(rows):
             params.update({f"a{n}_item": row["item"], f"a{n}_value": row["value"]})
         session.execute(_one_write(len(rows)), params)
+    counts.wrote(session, counts.FORMS)
     return Submitted(response_id, claim.clinic_id, answers, (job,))
 
 

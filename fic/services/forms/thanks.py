@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from fic.crypto import KeyRing, binding
 from fic.domain.rules import risk_language
-from fic.errors import FicError
+from fic.errors import FicError, StorageUnavailable
 from fic.services.clinic import policies
 from fic.services.clinic.delivery_settings import delivery_policy
 from fic.settings import Settings
@@ -39,13 +39,18 @@ def crisis_text(db: Database, keys: KeyRing, note: str, languages: list[str]) ->
     try:
         blob = base64.urlsafe_b64decode(note[:400] + "=" * (-len(note[:400]) % 4))
         data = json.loads(keys.open_direct(blob, _AAD))
-        clinic_id = uuid.UUID(data["c"])
+        clinic_id = uuid.UUID(data["c"]) if data["c"] else None
     except (ValueError, KeyError, TypeError, FicError):
         return None
     if not data.get("h"):
         return None
-    with db.session() as session:
-        own = delivery_policy(session, clinic_id).crisis_text_for(languages)
+    own = None
+    if clinic_id is not None:
+        try:
+            with db.session() as session:
+                own = delivery_policy(session, clinic_id).crisis_text_for(languages)
+        except StorageUnavailable:
+            own = None  # the clinic's own text cannot be read just now: fic's own follows
     return own or _(
         "If you are thinking about harming yourself or feel unsafe right now, please call your "
         "local emergency number or go to the nearest emergency department. You can also "

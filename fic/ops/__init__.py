@@ -1,0 +1,1 @@
+"""Running fic: backup and restore, retention, metrics and logs."""
