@@ -131,5 +131,4 @@ def deliveries_log(clinic_name: str, status: str | None) -> None:
                    f"tries={tries} last_error={row['last_error'] or '-'}")
 
 
-# `fic webhook` is listed by fic.cli.clients, which adds its other commands to this group.
-COMMANDS = (alert_group, delivery_group, deliveries_log)
+COMMANDS = (alert_group, delivery_group, webhook_group, deliveries_log)

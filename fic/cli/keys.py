@@ -57,5 +57,4 @@ def client_erase(clinic_name: str, client_ref: str) -> None:
                "(asked for again, they are rebuilt without the client)")
 
 
-# `fic client` is listed by fic.cli.clients, which adds its other commands to this group.
-COMMANDS = (keys_group,)
+COMMANDS = (keys_group, client_group)
