@@ -64,6 +64,7 @@ class Policy:
     watch_z: float = 2.0
     min_drop: float = 0.075
     cutoff_boost: float = 3.0
+    cutoff_rare: float = 0.1  # the cutoff boost counts only if P(below it) ≤ this
     item_boost: float = 2.0
     tension_boost: float = 3.0
     sd_floor: float | None = None
@@ -105,6 +106,7 @@ class Policy:
         _check(self.prior_df > 0, "prior_df", "above 0")
         _check(self.spread_window >= 2, "spread_window", "a whole number of at least 2")
         _check(0 <= self.min_drop < 1, "min_drop", "at least 0 and below 1")
+        _check(0 < self.cutoff_rare <= 1, "cutoff_rare", "above 0 and at most 1")
         for name in ("cutoff_boost", "item_boost", "tension_boost"):
             _check(getattr(self, name) >= 1, name, "at least 1")
         for name in ("rci_z", "rupture_z", "watch_z", "cusum_h"):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from fic.domain.baseline import Baseline
 from fic.domain.policy import Policy
 from fic.domain.predictive import Prediction, normal_tail
-from fic.domain.rules import Dip, Limits
+from fic.domain.rules import Dip, Limits, Pending
 
 
 def _points(x: float, limits: Limits) -> float:
@@ -109,4 +109,19 @@ def low_alliance(x: float, limits: Limits) -> str:
     return (
         f"Below{cutoff} for {limits.low_run} sessions running; today "
         f"{_fmt(_points(x, limits))} of {_fmt(limits.total_max)}."
+    )
+
+
+def partial_return(pending: Pending, x: float, limits: Limits) -> str:
+    """R3 on the session after a dip that stays below the usual level."""
+    worse, _ = _worse(limits)
+    usual = _points(pending.centre, limits)
+    dip_total, today = _points(pending.x, limits), _points(x, limits)
+    return (
+        f"Usual level {_fmt(usual)} of {_fmt(limits.total_max)}; last session "
+        f"{_fmt(dip_total)}, {_fmt(abs(usual - dip_total))} points {worse}, and today "
+        f"{_fmt(today)}, still {_fmt(abs(usual - today))} points {worse}. Neither session "
+        f"alone was far enough off for this client (spread taken as "
+        f"{_fmt(pending.sd * limits.total_max)} points); a dip with only a partial return "
+        f"counts."
     )

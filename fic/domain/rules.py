@@ -9,6 +9,7 @@ stricter one does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -87,6 +88,7 @@ class Dip:
     tail: float  # P(a session this low) under the client's predictive distribution
     allowed: float  # the tail at or below which today counts as a rupture
     boosts: tuple[str, ...]  # "cutoff", "item:<id>", "tension"
+    factor: float = 1.0  # the product of the boosts
 
 
 def personal_dip(
@@ -101,30 +103,90 @@ def personal_dip(
 
     A rupture when P(this low) ≤ boost · Φ(−rupture_z), a watch cue at Φ(−watch_z), and
     never for a drop under min_drop. The boost multiplies for each piece of evidence in
-    the same session: below the cutoff while the usual level is not, most of the drop in
-    one item that is itself below concern, a little tension reported.
+    the same session: below the cutoff while the usual level is not and this client is
+    seldom below it (P ≤ cutoff_rare: for a noisy client near the cutoff, crossing it is
+    an ordinary swing and tells nothing more), most of the drop in one item that is
+    itself below concern, a little tension reported.
     """
     drop = prediction.centre - x
     if drop < policy.min_drop or drop <= 0:
         return None
+    boosts, factor = evidence(x, items, tension, prediction, limits, policy)
+    tail = prediction.tail(x)
+    for level, z in ((RUPTURE, policy.rupture_z), (WATCH, policy.watch_z)):
+        allowed = min(0.5, factor * normal_tail(z))
+        if tail <= allowed:
+            return Dip(level, tail, min(0.5, factor * normal_tail(policy.rupture_z)),
+                       boosts, factor)  # fmt: skip
+    return None
+
+
+def evidence(
+    x: float,
+    items: Mapping[str, float],
+    tension: str | None,
+    prediction: Prediction,
+    limits: Limits,
+    policy: Policy,
+) -> tuple[tuple[str, ...], float]:
+    """What else today says, beside the total: the boosts and their product."""
     boosts, factor = [], 1.0
-    if limits.cutoff is not None and x < limits.cutoff <= prediction.centre:
+    if (
+        limits.cutoff is not None
+        and x < limits.cutoff <= prediction.centre
+        and prediction.tail(limits.cutoff) <= policy.cutoff_rare
+    ):
         boosts.append("cutoff")
         factor *= policy.cutoff_boost
-    item = _concentrated_item(items, drop * limits.total_max, limits)
+    item = _concentrated_item(items, (prediction.centre - x) * limits.total_max, limits)
     if item is not None:
         boosts.append(f"item:{item}")
         factor *= policy.item_boost
     if tension in TENSION and TENSION.index(tension) >= TENSION.index(policy.tension_watch):
         boosts.append("tension")
         factor *= policy.tension_boost
-    tail = prediction.tail(x)
-    for level, z in ((RUPTURE, policy.rupture_z), (WATCH, policy.watch_z)):
-        allowed = min(0.5, factor * normal_tail(z))
-        if tail <= allowed:
-            return Dip(level, tail, min(0.5, factor * normal_tail(policy.rupture_z)),
-                       tuple(boosts))  # fmt: skip
-    return None
+    return tuple(boosts), factor
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A dip session R3 judged, kept for the next valid session's evidence (JSON-able)."""
+
+    centre: float  # the usual level before the dip
+    x: float  # the dip session's total
+    sd: float  # the shrunk SD of one session
+    kappa_n: float  # the variance of the centre in units of σ² (κ/n)
+    df: float
+    factor: float  # the dip session's boost
+
+    @classmethod
+    def of(cls, prediction: Prediction, x: float, factor: float) -> Pending:
+        kappa_n = (prediction.scale / prediction.sd) ** 2 - 1 if prediction.sd > 0 else 0.0
+        return cls(prediction.centre, x, prediction.sd, kappa_n, prediction.df, factor)
+
+    def joint(self, x: float) -> Prediction:
+        """The predictive of m = (2·dip + next)/3 against the level before the dip: the
+        same t, scale s̃·√(5/9 + κ/n) (the two sessions' own noise and the centre's)."""
+        scale = self.sd * math.sqrt(5 / 9 + self.kappa_n)
+        return Prediction(self.centre, self.sd, None, scale, self.df, 0, 0, 0)
+
+
+def partial_return(pending: Pending, x: float, policy: Policy) -> float | None:
+    """R3 on the session after a dip: the tail of the dip and today taken together, or
+    None when today is back at the usual level (a full return is no evidence).
+
+    The weights 2 : 1 fit a V with a partial return (half the drop still there the next
+    session); a rupture when that tail ≤ the dip session's boost · Φ(−rupture_z), so a
+    looser policy still finds it. Both sessions must be under the usual level by
+    min_drop on average, so a small step after a perfect streak never counts.
+    """
+    if x >= pending.centre:
+        return None
+    m = (2 * pending.x + x) / 3
+    if pending.centre - m < policy.min_drop:
+        return None
+    tail = pending.joint(x).tail(m)
+    return tail if tail <= min(0.5, pending.factor * normal_tail(policy.rupture_z)) else None
 
 
 def _concentrated_item(

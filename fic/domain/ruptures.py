@@ -15,7 +15,7 @@ form (tension, a comment) is still heard.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from fic.domain import reasons, rules
@@ -90,6 +90,7 @@ class Tracker:
         self._last_number: int | None = None
         self._progress_offset = 0
         self._cusum_reference = (-1, Baseline(0.0, 1.0, 0))  # (start index, its baseline)
+        self._pending: rules.Pending | None = None  # the last valid session, if a dip
 
     def course(self) -> Course:
         progress = tuple(self._progress[self._progress_offset :])
@@ -135,6 +136,7 @@ class Tracker:
             "count": self._count, "scores": self._scores[-self._keep :],
             "low_running": self._low_running, "left_perfect": self._left_perfect,
             "last_number": self._last_number, "episodes": self._book.snapshot(),
+            "pending": None if self._pending is None else asdict(self._pending),
             "progress": None if last is None else [
                 last.session, last.intake, last.score, last.category, last.not_on_track
             ],
@@ -158,6 +160,8 @@ class Tracker:
         tracker._low_running, tracker._left_perfect = state["low_running"], state["left_perfect"]
         tracker._last_number = state["last_number"]
         tracker._book.resume(state["episodes"])
+        pending = state.get("pending")
+        tracker._pending = None if pending is None else rules.Pending(**pending)
         if state["progress"] is not None:
             session, intake, score, category, off = state["progress"]
             tracker._progress = [Progress(session, intake, score, category, off)]
@@ -185,11 +189,22 @@ class Tracker:
         if prior and not self._left_perfect and rules.first_drop_from_perfect(prior[-1], x):
             self._left_perfect = True
             hits.append(("R5", WATCH, None))
+        pending, self._pending = self._pending, None
+        dip = None
         if prediction is not None:
             dip = rules.personal_dip(x, visit.items, visit.tension, prediction, limits, policy)
-            if dip is not None:
-                why = reasons.dip(x, prediction, dip, limits, policy, self._pooled)
-                hits.append(("R3", dip.level, why if dip.level == RUPTURE else None))
+        if (dip is None or dip.level != RUPTURE) and pending is not None and (
+            rules.partial_return(pending, x, policy) is not None
+        ):  # the dip before and today together: one R3 finding, never two
+            hits.append(("R3", RUPTURE, reasons.partial_return(pending, x, limits)))
+        elif dip is not None and prediction is not None:
+            why = reasons.dip(x, prediction, dip, limits, policy, self._pooled)
+            hits.append(("R3", dip.level, why if dip.level == RUPTURE else None))
+        if prediction is not None:
+            if prediction.centre - x >= max(policy.min_drop, 1e-12):
+                _, factor = rules.evidence(x, visit.items, visit.tension, prediction, limits,
+                                           policy)  # fmt: skip
+                self._pending = rules.Pending.of(prediction, x, factor)
             start = max(policy.baseline_min, count + 1 - policy.cusum_window)
             local = start - (count - len(prior))  # where `start` sits in the kept tail
             if self._cusum_reference[0] != start:

@@ -11,11 +11,13 @@ semi-deviation about the median of the last ten forms; shrunk: s̃² = (6·0.8²
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fic.domain.policy import Policy
 from fic.domain.predictive import normal_tail, predict, student_t_cdf, student_t_quantile
-from fic.domain.ruptures import Visit, assess_course
+from fic.domain.ruptures import Tracker, Visit, assess_course
 from fic.instruments import load
 
 ALLIANCE = load("alliance")
@@ -161,3 +163,55 @@ def test_every_rupture_alert_carries_a_reason():
         "The client reported some tension that was not talked through. "
         "Today's total was 40 of 40."
     )
+
+
+def test_a_dip_with_a_partial_return_counts_on_the_next_session():
+    # STEADY: usual 38, s̃ 0.885, scale 0.97, t(10); on its own the bar at rupture_z 3.1
+    # is 33.96, so 34.5 is not enough. Next session 35, still 3 below: the mean
+    # m = (2·34.5 + 35)/3 = 34.67 against a scale 0.885·√(5/9 + 1.2/6) = 0.769 gives
+    # P = 0.00074 ≤ Φ(−3.1) = 0.00097: a rupture at the next session, reason in numbers
+    policy = Policy(cutoff=20)
+    assert ruptures(course(*STEADY, 34.5), policy) == []
+    found = assess_course(course(*STEADY, 34.5, 35), ALLIANCE, policy).alerts
+    assert [(s.number, s.rule) for s in found if s.level == "rupture"] == [(10, "R3")]
+    assert found[0].reason == (
+        "Usual level 38 of 40; last session 34.5, 3.5 points lower, and today 35, still 3 "
+        "points lower. Neither session alone was far enough off for this client (spread "
+        "taken as 0.9 points); a dip with only a partial return counts."
+    )
+
+
+def test_a_full_return_after_a_near_miss_is_no_evidence():
+    policy = Policy(cutoff=20)
+    for back in (36.5, 38, 38.5):
+        assert ruptures(course(*STEADY, 34.5, back), policy) == []
+
+
+def test_a_missed_form_between_the_dip_and_the_partial_return_changes_nothing():
+    policy = Policy(cutoff=20)
+    visits = course(*STEADY, 34.5)
+    visits += [Visit(10, None), Visit(11, 35)]
+    assert ruptures(visits, policy) == [(11, "R3")]
+
+
+def test_crossing_the_cutoff_is_no_extra_evidence_for_a_client_often_below_it():
+    # 35, 39, 36, 38, 35, 39, 36, 38: usual 37, a noisy client below 36 in a quarter of
+    # sessions (P(< 36) ≈ 0.27 > cutoff_rare 0.1): 31 is judged on the scores alone
+    noisy = (35, 39, 36, 38) * 2
+    prediction = points(noisy)
+    assert prediction.tail(36 / 40) > 0.1
+    bar = prediction.bar(normal_tail(3.1)) * 40
+    just_under = round(bar + 0.3, 1)  # would count with the cutoff's threefold boost
+    assert ruptures(course(*noisy, just_under)) == []
+    assert ruptures(course(*noisy, just_under), Policy(cutoff_rare=1.0)) == [(9, "R3")]
+
+
+def test_a_tracker_resumed_between_the_dip_and_its_partial_return_still_sees_both():
+    policy = Policy(cutoff=20)
+    tracker = Tracker(ALLIANCE, policy)
+    for visit in course(*STEADY, 34.5):
+        tracker.add(visit)
+    state = json.loads(json.dumps(tracker.snapshot()))
+    resumed = Tracker.resume(state, ALLIANCE, policy)
+    (signal,) = [s for s in resumed.add(Visit(10, 35)) if s.level == "rupture"]
+    assert (signal.number, signal.rule) == (10, "R3")
