@@ -26,8 +26,9 @@ CALIBRATION = (
     "simulation, not clinic data: pooled_sd, prior_df and rupture_z were chosen on "
     "bench/false_alarms.py so that ceiling-skewed no-change 12-session courses (per-client "
     "noise SD 0.4-2.2 of 40 points, all-ten forms, warm-up rise, missed forms) raise a "
-    "rupture in under 10% (about 8%; clients of SD 1-2 about 9%); rupture_z 3.1 since the "
-    "usual level counts all-ten forms; noisier clinics should run fic policy calibrate"
+    "rupture in under 10% (7.5%; clients of SD 1-2 7.5%; clients of SD 2-4 far more, "
+    "35%); rupture_z 3.1 since the usual level counts all-ten forms; noisier clinics "
+    "should run fic policy calibrate"
 )
 
 
