@@ -85,7 +85,8 @@ def _selected() -> str:
     if has_request_context():
         # Staff pages speak the staff languages only; signed out, the browser chooses.
         offered = STAFF_LANGUAGES if (request.blueprint or "").startswith("staff") else LANGUAGES
-        return request.accept_languages.best_match(offered) or "en"
+        # In the browser's order, a region counting as its language ("fr-CH" is "fr").
+        return choose(*request.accept_languages.values(), offered=offered)
     return "en"
 
 
