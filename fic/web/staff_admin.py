@@ -57,8 +57,10 @@ def invite(actor: Actor):
                                 request.form.get("role", ""),
                                 request.form.get("supervisor") or None, now())
     except (InvalidRequest, NotFound) as error:
-        return _staff_page(actor, _("Nobody was invited: %(problem)s",
-                                    problem=_(getattr(error, "problem", str(error)))), 400)
+        shown = str(error)  # "field: problem", the problem in the page's language
+        if isinstance(error, InvalidRequest) and error.problem:
+            shown = shown.replace(error.problem, _(error.problem))
+        return _staff_page(actor, _("Nobody was invited: %(problem)s", problem=shown), 400)
     return _back(_send(outgoing))
 
 
