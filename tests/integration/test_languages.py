@@ -153,3 +153,17 @@ def test_a_password_reset_email_speaks_the_staff_members_language(sqlite_app, ma
     text = message.get_body(("plain",)).get_content()
     assert message["Subject"] == "[fic] Choisissez un nouveau mot de passe"
     assert "réinitialiser votre mot de passe fic" in text and "/staff/password/reset/" in text
+
+
+def test_a_clinic_that_speaks_arabic_to_its_clients_gives_its_staff_english_pages(sqlite_app):
+    from tests.staff_flows import make_account, signed_in_client
+
+    clinic = set_up_clinic(sqlite_app)
+    svc = sqlite_app.extensions["fic"]
+    with svc.db.session() as session:
+        clinic_settings.update(session, repository.clinic_named(session, clinic.name).id,
+                               {"language": "ar"})
+    staff = signed_in_client(sqlite_app, clinic.clinician,
+                             make_account(sqlite_app, clinic.clinician))
+    page = staff.get("/staff/caseload", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'lang="en" dir="ltr"' in page and "My clients" in page

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from fic.crypto import sha256_hex
 from fic.errors import InvalidRequest, NotFound
-from fic.i18n import STAFF_LANGUAGES
+from fic.i18n import STAFF_LANGUAGES, choose
 from fic.services.core import audit
 from fic.services.core.access import Actor
 from fic.storage.models import Clinic, Staff
@@ -82,11 +82,10 @@ def check_session(session: Session, sid: str | None, now: datetime) -> SessionCh
 
 
 def staff_language(session: Session, staff: Staff) -> str:
-    """What a staff member's pages speak: their own choice, else the clinic's language."""
-    if staff.language:
-        return staff.language
+    """What a staff member's pages, staff emails and reports speak: their own choice, else the
+    clinic's language, else English (a clinic speaking Arabic to its clients, say)."""
     clinic = session.get(Clinic, staff.clinic_id)
-    return clinic.language if clinic is not None else "en"
+    return choose(staff.language, clinic.language if clinic else None, offered=STAFF_LANGUAGES)
 
 
 def own_language(session: Session, staff_id: uuid.UUID) -> str | None:
