@@ -183,7 +183,7 @@ def _set_password(token: str, purpose: str):
     except LinkUnavailable:
         return render_template("staff/link_unavailable.html", purpose=purpose), 410
     except InvalidRequest as error:
-        message = error.problem
+        message = error.problem_in(_)
         return render_template("staff/set_password.html", heading=heading, email=email,
                                error=message, minimum=passwords.MIN_PASSWORD), 400
     if request.method == "POST":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from babel.dates import get_day_names
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from fic import i18n
 from fic.domain.answers import N_
@@ -50,7 +51,8 @@ def clinic_page(actor: Actor):
         try:
             settings_page.save(svc.db, actor, *_changes(typed), now())
         except InvalidRequest as problem:
-            error = str(problem)
+            shown = problem.problem_in(gettext)  # in the page's language; the field as named
+            error = f"{problem.field}: {shown}" if problem.field else shown
         else:
             return redirect(url_for(".clinic_page", saved=1), code=303)
     values: dict[str, object] = (dict(typed) if typed is not None and error

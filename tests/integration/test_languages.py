@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from fic.services.clinic import clinic_settings
+from fic.services.clinic import clinic_settings, clinics
 from fic.storage import repository
 from fic.storage.models import Client, utcnow
 from tests.flows import answers, new_session, path_of, set_up_clinic, submit_form
@@ -167,3 +167,24 @@ def test_a_clinic_that_speaks_arabic_to_its_clients_gives_its_staff_english_page
                              make_account(sqlite_app, clinic.clinician))
     page = staff.get("/staff/caseload", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert 'lang="en" dir="ltr"' in page and "My clients" in page
+
+
+def test_a_clinic_setting_out_of_range_is_refused_in_the_admins_language(sqlite_app):
+    from tests.staff_flows import make_account, post_form, signed_in_client
+
+    clinic = set_up_clinic(sqlite_app)
+    admin_email = "admin@clinic.test"
+    svc = sqlite_app.extensions["fic"]
+    with svc.db.session() as session:
+        home = repository.clinic_named(session, clinic.name)
+        clinics.add_staff(session, home, admin_email, "admin").language = "es"
+    admin = signed_in_client(sqlite_app, admin_email, make_account(sqlite_app, admin_email))
+    page = admin.get("/staff/admin/clinic").get_data(as_text=True)
+    fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page))
+    fields.update({"report_weekday": "0", "report_hour": "7", "report_retention_days": "9999",
+                   "language": "en", "form_instruments": "alliance"})
+    fields.pop("csrf_token", None)
+    refused = post_form(admin, "/staff/admin/clinic", fields).get_data(as_text=True)
+    shown = re.search(r'role="alert"><p>([^<]*)', refused)
+    assert shown, refused[-3000:]
+    assert shown.group(1) == "No se guardó nada: report_retention_days: un número entero de 30 a 3650."

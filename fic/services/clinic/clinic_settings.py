@@ -49,7 +49,8 @@ def _check(name: str, value: object) -> object:
     if name in limits:
         low, high = limits[name]
         if not isinstance(value, int) or not low <= value <= high:
-            raise InvalidRequest.about(name, f"a whole number from {low} to {high}")
+            raise InvalidRequest.about(name, N_("a whole number from %(low)d to %(high)d"),
+                                       low=low, high=high)
         return value
     if name == "report_attach_pdf":
         return bool(value)

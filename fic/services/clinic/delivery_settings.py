@@ -163,8 +163,9 @@ def _check(name: str, value: object) -> None:
     if name in BOUNDS and not (name == "reminder_after_hours" and value is None) and (
         not _whole(value) or not 0 < value <= BOUNDS[name]  # type: ignore[operator]
     ):
-        extra = ", or none" if name == "reminder_after_hours" else ""
-        raise InvalidRequest.about(name, f"a whole number from 1 to {BOUNDS[name]}{extra}")
+        template = (N_("a whole number from 1 to %(high)d, or none")
+                    if name == "reminder_after_hours" else N_("a whole number from 1 to %(high)d"))
+        raise InvalidRequest.about(name, template, high=BOUNDS[name])
     if name in ("quiet_start", "quiet_end") and value is not None and (
         not isinstance(value, str) or not _HHMM.match(value)
     ):

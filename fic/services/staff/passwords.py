@@ -18,7 +18,8 @@ MAX_PASSWORD = 256
 
 def check_password_rules(password: str, email: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidRequest.about("password", f"use at least {MIN_PASSWORD} characters")
+        raise InvalidRequest.about("password", N_("use at least %(n)d characters"),
+                                   n=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
         raise InvalidRequest.about("password", f"use at most {MAX_PASSWORD} characters")
     if password.strip().lower() == email.strip().lower():
