@@ -187,4 +187,5 @@ def test_a_clinic_setting_out_of_range_is_refused_in_the_admins_language(sqlite_
     refused = post_form(admin, "/staff/admin/clinic", fields).get_data(as_text=True)
     shown = re.search(r'role="alert"><p>([^<]*)', refused)
     assert shown, refused[-3000:]
-    assert shown.group(1) == "No se guardó nada: report_retention_days: un número entero de 30 a 3650."
+    assert shown.group(1) == ("No se guardó nada: report_retention_days: "
+                              "un número entero de 30 a 3650.")
