@@ -226,7 +226,7 @@ def test_a_supervisor_who_reads_german_gets_german_staff_pages_without_wcag_viol
         slug = name.replace(" ", "-")
         page.screenshot(path=str(ARTIFACTS / f"staff-{slug}-de.png"), full_page=True)
     nav = page.inner_text("header nav")
-    assert "Fälle des Teams" in nav and "Alarme" in nav and "Berichte" in nav
+    assert "Fälle des Teams" in nav and "Meldungen" in nav and "Berichte" in nav
     page.goto(f"{base}/staff/clients/{world.ids['client_id']}")
     main = page.inner_text("main")
     assert "Gemeinsam gesetzte Ziele" in main and "Sitzungen, neueste zuerst" in main
