@@ -189,3 +189,29 @@ def test_a_clinic_setting_out_of_range_is_refused_in_the_admins_language(sqlite_
     assert shown, refused[-3000:]
     assert shown.group(1) == ("No se guardó nada: report_retention_days: "
                               "un número entero de 30 a 3650.")
+
+
+def test_the_daily_watch_digest_speaks_the_clinicians_language(sqlite_app, mail):
+    from datetime import datetime, timedelta
+
+    from fic.delivery.email import Mailer
+    from fic.services.alerts import digest, notifications
+    from fic.services.clinic import delivery_settings
+    from fic.storage.models import Alert, Staff
+    from tests.delivery.helpers import CLIENT_REF, alert_case
+
+    svc = sqlite_app.extensions["fic"]
+    case = alert_case(sqlite_app, level="watch")
+    with svc.db.session() as session:
+        zone = delivery_settings.update(session, case.clinic_id, watch_digest=True,
+                                        digest_hour=8).zone
+        at = datetime.now(zone).replace(hour=8, minute=5, second=0, microsecond=0)
+        session.get(Alert, case.alert_id).created_at = at - timedelta(hours=2)
+        session.get(Staff, case.clinician_id).language = "es"
+    senders = notifications.Senders(Mailer(svc.settings), svc.keys, svc.settings)
+    with sqlite_app.app_context():  # as in the worker (FlaskTask)
+        assert digest.send_due(svc.db, senders, at) == 1
+    message = mail.wait_for(1)[0]
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "[fic] Resumen diario: 1 señal a vigilar"
+    assert "fic registró 1 señal a vigilar" in text and CLIENT_REF not in text

@@ -28,10 +28,10 @@ from fic.reports.render import ReportRenderer
 from fic.services.clinic.clinics import report_passphrase
 from fic.services.core import access, audit
 from fic.services.core.access import Actor
+from fic.services.core.languages import staff_language
 from fic.services.reports.progress import progress_context
 from fic.services.reports.requests import SUMMARY
 from fic.services.reports.summary import summary_context
-from fic.services.staff.sessions import staff_language
 from fic.settings import Settings
 from fic.storage.db import Database
 from fic.storage.models import Client, Clinic, Report, Staff, utcnow

@@ -19,6 +19,7 @@ from fic.errors import InvalidRequest
 from fic.services.clinic import clinics
 from fic.services.core import access, audit
 from fic.services.core.access import Actor
+from fic.services.core.languages import staff_language
 from fic.services.staff import sessions, signin, staff_tokens
 from fic.settings import Settings
 from fic.storage.db import Database
@@ -81,7 +82,7 @@ def invite(db: Database, settings: Settings, actor: Actor, email: str, role: str
                                     created_by=actor.staff_id)
         note(session, actor, "invitation_sent", "staff", staff.id, at=now)
         return Outgoing(staff.email, staff_tokens.invitation_email(
-            staff.email, clinic.name, role, issued.url, sessions.staff_language(session, staff)))
+            staff.email, clinic.name, role, issued.url, staff_language(session, staff)))
 
 
 def resend_invitation(db: Database, settings: Settings, actor: Actor,
@@ -96,7 +97,7 @@ def resend_invitation(db: Database, settings: Settings, actor: Actor,
         note(session, actor, "invitation_sent", "staff", staff.id, at=now)
         return Outgoing(staff.email, staff_tokens.invitation_email(
             staff.email, clinic.name, staff.role, issued.url,
-            sessions.staff_language(session, staff)))
+            staff_language(session, staff)))
 
 
 def change_staff(db: Database, settings: Settings, actor: Actor, staff_id: uuid.UUID,
@@ -112,7 +113,7 @@ def change_staff(db: Database, settings: Settings, actor: Actor, staff_id: uuid.
                                         created_by=actor.staff_id)
             note(session, actor, "password_reset_requested", "staff", staff.id, "by_admin", now)
             return Outgoing(staff.email, staff_tokens.reset_email(
-                staff.email, issued.url, sessions.staff_language(session, staff)))
+                staff.email, issued.url, staff_language(session, staff)))
         signin.set_disabled(session, staff.id, change == "disable", now)
         note(session, actor, f"staff_{change}d", "staff", staff.id, at=now)
         return Outgoing(staff.email, None)

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from fic.crypto import sha256_hex
 from fic.errors import InvalidRequest, NotFound
-from fic.i18n import STAFF_LANGUAGES, choose
+from fic.i18n import STAFF_LANGUAGES
 from fic.services.core import audit
 from fic.services.core.access import Actor
-from fic.storage.models import Clinic, Staff
+from fic.services.core.languages import staff_language
+from fic.storage.models import Staff
 from fic.storage.models_staff import ClinicStaffSettings, StaffCredential, StaffSession
 
 
@@ -79,13 +80,6 @@ def check_session(session: Session, sid: str | None, now: datetime) -> SessionCh
     row.last_seen_at = now
     return SessionCheck(Actor(staff.id, staff.clinic_id, staff.role, staff.email,
                               staff_language(session, staff)), "ok")
-
-
-def staff_language(session: Session, staff: Staff) -> str:
-    """What a staff member's pages, staff emails and reports speak: their own choice, else the
-    clinic's language, else English (a clinic speaking Arabic to its clients, say)."""
-    clinic = session.get(Clinic, staff.clinic_id)
-    return choose(staff.language, clinic.language if clinic else None, offered=STAFF_LANGUAGES)
 
 
 def own_language(session: Session, staff_id: uuid.UUID) -> str | None:

@@ -21,6 +21,7 @@ from fic.delivery.email import Mailer
 from fic.domain.answers import N_
 from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
 from fic.services.core import audit, outbox
+from fic.services.core.languages import staff_language
 from fic.services.core.outbox import Publisher
 from fic.services.staff import pending_sign_in, second_factor, sessions, signin, staff_tokens
 from fic.services.staff.signin import PasswordCheck
@@ -191,7 +192,7 @@ def send_reset(db: Database, settings: Settings, mailer: Mailer, staff_id: uuid.
                      clinic_id=staff.clinic_id, object_type="staff", object_id=staff.id, at=now,
                      via="task")
         message = staff_tokens.reset_email(staff.email, issued.url,
-                                           sessions.staff_language(session, staff))
+                                           staff_language(session, staff))
     try:
         mailer.send(message)
     except DeliveryFailed as error:

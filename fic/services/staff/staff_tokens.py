@@ -111,7 +111,7 @@ def _live(token: str, purpose: str, now: datetime):
 
 
 def reset_email(to: str, url: str, language: str = "en") -> Email:
-    """In the staff member's language (sessions.staff_language)."""
+    """In the staff member's language (fic.services.core.languages)."""
     with force_locale(language):
         return Email(
             to=to,
