@@ -8,6 +8,8 @@ InvalidRequest next to the values they describe.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class FicError(Exception):
     """Base of every error fic raises on purpose."""
@@ -30,15 +32,26 @@ class InvalidRequest(FicError):
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self._problem = message
+        self._template: tuple[str, dict[str, object]] = (message, {})
 
     @classmethod
-    def about(cls, field: str, problem: str) -> InvalidRequest:
-        return cls(problem, field=field)
+    def about(cls, field: str, problem: str, **values: object) -> InvalidRequest:
+        """`problem` may be a %-template with `values` (marked N_ for the catalogues)."""
+        error = cls(problem % values if values else problem, field=field)
+        error._template = (problem, values)
+        return error
 
     @property
     def problem(self) -> str:
         """What is wrong, without the field's name."""
         return getattr(self, "_problem", "") or str(self)
+
+    def problem_in(self, translate: Callable[[str], str]) -> str:
+        """The problem in a page's language: `translate` is gettext."""
+        template, values = getattr(self, "_template", (self.problem, {}))
+        if not template:
+            return self.problem
+        return translate(template) % values if values else translate(template)
 
 
 class InvalidJson(InvalidRequest):

@@ -2,7 +2,9 @@
 
 The client side (form, thank-you and unavailable pages, link emails and SMS, crisis text)
 speaks every language in LANGUAGES; staff pages, alert emails and reports speak
-STAFF_LANGUAGES. Catalogues live in fic/translations/<lang>/LC_MESSAGES/messages.po and are
+STAFF_LANGUAGES: a signed-in staff member's page speaks their own choice, else the clinic's
+language; signed out (sign-in, password reset), the browser's preference. Catalogues live in
+fic/translations/<lang>/LC_MESSAGES/messages.po and are
 compiled to .mo by `pybabel compile -d fic/translations` (scripts/test, scripts/demo, the
 Dockerfile, and `compile_catalogues` for a test run). A page picks its language with `use`;
 without one, the browser's preference decides.
@@ -15,13 +17,17 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, get_locale, gettext, refresh
+
+from fic.domain.answers import N_
 
 LANGUAGES = ("en", "es", "fr", "de", "ar")
 STAFF_LANGUAGES = ("en", "es", "fr", "de")
 NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch", "ar": "العربية"}
 RIGHT_TO_LEFT = frozenset({"ar"})
+ROLE_NAMES = {"clinician": N_("clinician"), "supervisor": N_("supervisor"), "admin": N_("admin")}
 CATALOGUES = Path(__file__).parent / "translations"
 
 babel = Babel()
@@ -31,6 +37,13 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_selected,
                    default_translation_directories=str(CATALOGUES))
     app.context_processor(_page_language)
+    app.add_template_global(gettext, "tr")  # a message id held in a variable (marked with N_)
+    app.add_template_filter(decimal1)
+
+
+def decimal1(value: float) -> str:
+    """A score with one decimal, as the page's language writes it (7.5, 7,5)."""
+    return format_decimal(value, "0.0", locale=current())
 
 
 def choose(*candidates: str | None, offered: Iterable[str] = LANGUAGES) -> str:
@@ -49,6 +62,14 @@ def use(language: str) -> None:
     refresh()
 
 
+def use_staff(*candidates: str | None) -> None:
+    """Speak a staff language for this request: the first of `candidates` fic's staff pages
+    speak (the staff member's own choice, then the clinic's), else the browser's preference."""
+    browser = request.accept_languages.values() if has_request_context() else ()
+    g.fic_language = choose(*candidates, *browser, offered=STAFF_LANGUAGES)
+    refresh()
+
+
 def current() -> str:
     return str(get_locale() or "en")
 
@@ -62,13 +83,17 @@ def _selected() -> str:
     if chosen:
         return chosen
     if has_request_context():
-        return request.accept_languages.best_match(LANGUAGES) or "en"
+        # Staff pages speak the staff languages only; signed out, the browser chooses.
+        offered = STAFF_LANGUAGES if (request.blueprint or "").startswith("staff") else LANGUAGES
+        # In the browser's order, a region counting as its language ("fr-CH" is "fr").
+        return choose(*request.accept_languages.values(), offered=offered)
     return "en"
 
 
 def _page_language() -> dict[str, object]:
     language = current()
-    return {"page_lang": language, "page_dir": direction(language), "language_names": NAMES}
+    return {"page_lang": language, "page_dir": direction(language), "language_names": NAMES,
+            "role_names": ROLE_NAMES}
 
 
 def compile_catalogues(folder: Path = CATALOGUES) -> list[Path]:

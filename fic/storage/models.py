@@ -101,6 +101,7 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16))
     supervisor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     report_passphrase_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    language: Mapped[str | None] = mapped_column(String(16))  # None: the clinic's language
     created_at: Mapped[datetime] = _created()
     supervisor: Mapped[Staff | None] = relationship(remote_side=[id])
 

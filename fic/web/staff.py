@@ -10,9 +10,11 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_skeleton
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from fic import jobs
+from fic import i18n, jobs
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.alerts import acknowledgements, labels
@@ -29,11 +31,24 @@ from fic.web.staff_session import deny, now, page_clinic, signed_in
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
+# How the staff pages show a moment, as Babel skeletons: the order, month names and weekday
+# follow the page's language; "exact" (the audit trail) is the same in every language.
+DATE_STYLES = {"datetime": "yMMMEd", "date": "yMMMd", "day": "yMMMEd"}
+
+
 @bp.app_template_filter("local")
-def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
+def local_time(value: datetime | None, tz: str = "UTC", style: str = "datetime") -> str:
     if value is None:
         return "—"
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+    moment = value.astimezone(ZoneInfo(tz))
+    if style == "exact":
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    language = i18n.current()
+    day = format_skeleton(DATE_STYLES[style], moment, locale=language)
+    if style != "datetime":
+        return day
+    combined = str(Locale.parse(language).datetime_formats["medium"])  # e.g. "{1}, {0}"
+    return combined.format(format_skeleton("Hm", moment, locale=language), day)
 
 
 @bp.get("/")

@@ -10,8 +10,10 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from fic.delivery.email import Mailer
+from fic.domain.answers import N_
 from fic.errors import DeliveryFailed, InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.clinic import clinics
@@ -23,6 +25,8 @@ from fic.web.staff_session import deny, now, page_clinic, signed_in
 bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin")
 log = logging.getLogger(__name__)
 
+ACCOUNT_STATES = {"invited": N_("invited"), "no password yet": N_("no password yet"),
+                  "disabled": N_("disabled"), "active": N_("active")}
 
 @bp.get("/")
 @signed_in("admin")
@@ -36,7 +40,7 @@ def _staff_page(actor: Actor, error: str | None = None, status: int = 200):
     supervisors = [r["email"] for r in rows if r["role"] == "supervisor"]
     return render_template("staff/admin_staff.html", actor=actor, clinic=page_clinic(actor),
                            rows=rows, supervisors=supervisors, roles=clinics.ROLES,
-                           error=error), status
+                           account_states=ACCOUNT_STATES, error=error), status
 
 
 def _back(notice: str):
@@ -53,7 +57,10 @@ def invite(actor: Actor):
                                 request.form.get("role", ""),
                                 request.form.get("supervisor") or None, now())
     except (InvalidRequest, NotFound) as error:
-        return _staff_page(actor, f"Nobody was invited: {error}", 400)
+        shown = str(error)  # "field: problem", the problem in the page's language
+        if isinstance(error, InvalidRequest) and error.problem:
+            shown = shown.replace(error.problem, _(error.problem))
+        return _staff_page(actor, _("Nobody was invited: %(problem)s", problem=shown), 400)
     return _back(_send(outgoing))
 
 
@@ -63,8 +70,9 @@ def _send(outgoing: admin.Outgoing) -> str:
         Mailer(services().settings).send(outgoing.email)
     except DeliveryFailed as error:
         log.warning("staff email not sent: %s", error)
-        return f"The mail server did not accept the message to {outgoing.to}; try again later."
-    return f"Sent a link to {outgoing.to}."
+        return _("The mail server did not accept the message to %(to)s; try again later.",
+                 to=outgoing.to)
+    return _("Sent a link to %(to)s.", to=outgoing.to)
 
 
 @bp.post("/invitations/<uuid:invitation_id>/resend")
@@ -90,8 +98,10 @@ def change_staff(actor: Actor, staff_id: uuid.UUID, change: str):
         deny(actor, "staff", staff_id)
         raise
     except InvalidRequest:
-        return _back("You cannot disable yourself.")
-    return _back(_send(outgoing) if outgoing.email else f"{outgoing.to}: {change}d.")
+        return _back(_("You cannot disable yourself."))
+    done = {"disable": _("%(to)s: disabled."), "enable": _("%(to)s: enabled.")}
+    return _back(_send(outgoing) if outgoing.email
+                 else done.get(change, "%(to)s") % {"to": outgoing.to})
 
 
 @bp.get("/api-keys")

@@ -8,22 +8,24 @@ from typing import Any
 
 import segno
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
-from fic import jobs
+from fic import i18n, jobs
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest, LinkUnavailable
 from fic.extensions import services
 from fic.services.core.access import Actor
-from fic.services.staff import passwords, second_factor, sign_in_steps
+from fic.services.staff import passwords, second_factor, sessions, sign_in_steps
 from fic.web.staff_session import SID, begin, client_ip, current_actor, now, signed_in
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
 log = logging.getLogger(__name__)
 PENDING = "pending"
 WHY = {
-    "idle": "You were signed out after a while without activity. Please sign in again.",
-    "expired": "Your session reached its maximum length. Please sign in again.",
-    "signed_out": "You are signed out.",
-    "password_set": "Your password is set. Sign in with it now.",
+    "idle": N_("You were signed out after a while without activity. Please sign in again."),
+    "expired": N_("Your session reached its maximum length. Please sign in again."),
+    "signed_out": N_("You are signed out."),
+    "password_set": N_("Your password is set. Sign in with it now."),
 }
 
 
@@ -31,7 +33,8 @@ WHY = {
 def sign_in():
     if current_actor() is not None:
         return redirect(url_for("staff.home"), code=303)
-    return render_template("staff/sign_in.html", notice=WHY.get(request.args.get("why", "")))
+    why = WHY.get(request.args.get("why", ""))
+    return render_template("staff/sign_in.html", notice=_(why) if why else None)
 
 
 @bp.post("/sign-in")
@@ -41,13 +44,13 @@ def sign_in_post():
     at = now()
     check = sign_in_steps.check_password(services().db, email, password, client_ip(), at)
     if check.outcome == "rate_limited":
-        return _sign_in_error("Too many failed sign-ins from this network. "
-                              "Please wait 15 minutes and try again.", email, 429)
+        return _sign_in_error(_("Too many failed sign-ins from this network. "
+                                "Please wait 15 minutes and try again."), email, 429)
     if check.outcome == "locked":
-        return _sign_in_error("Too many failed attempts for this account. Wait 15 minutes, "
-                              "or choose a new password with the link below.", email, 429)
+        return _sign_in_error(_("Too many failed attempts for this account. Wait 15 minutes, "
+                                "or choose a new password with the link below."), email, 429)
     if check.outcome == "wrong":
-        return _sign_in_error("That email and password do not match an account.", email, 401)
+        return _sign_in_error(_("That email and password do not match an account."), email, 401)
     assert check.staff_id is not None  # noqa: S101 - set when the outcome is "ok"
     if check.second_factor is None:
         return redirect(begin(check.staff_id), code=303)
@@ -95,10 +98,10 @@ def code_post():
         return redirect(begin(staff_id), code=303)
     if check.outcome == "locked":
         session.pop(PENDING, None)
-        return _sign_in_error("Too many failed attempts for this account. Wait 15 minutes, "
-                              "or choose a new password with the link below.", email, 429)
-    return render_template("staff/code.html", error="That code did not work. Codes change "
-                           "every 30 seconds: type the one your app shows now."), 401
+        return _sign_in_error(_("Too many failed attempts for this account. Wait 15 minutes, "
+                                "or choose a new password with the link below."), email, 429)
+    return render_template("staff/code.html", error=_("That code did not work. Codes change "
+                           "every 30 seconds: type the one your app shows now.")), 401
 
 
 @bp.route("/sign-in/enrol", methods=["GET", "POST"])
@@ -136,7 +139,7 @@ def enrol():
         secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         uri=uri,
         qr=segno.make(uri, error="m").svg_data_uri(scale=5, border=2),
-        error="That code did not match. Check the time on your phone and try the newest code."
+        error=_("That code did not match. Check the time on your phone and try the newest code.")
         if request.method == "POST" else None,
     ), (400 if request.method == "POST" else 200)
 
@@ -170,7 +173,7 @@ def invitation(token: str):
 def _set_password(token: str, purpose: str):
     svc = services()
     at = now()
-    heading = "Choose a new password" if purpose == "reset" else "Welcome to fic"
+    heading = _("Choose a new password") if purpose == "reset" else _("Welcome to fic")
     try:
         email = sign_in_steps.token_email(svc.db, token, purpose, at)
         if request.method == "POST":
@@ -180,7 +183,7 @@ def _set_password(token: str, purpose: str):
     except LinkUnavailable:
         return render_template("staff/link_unavailable.html", purpose=purpose), 410
     except InvalidRequest as error:
-        message = error.problem
+        message = error.problem_in(_)
         return render_template("staff/set_password.html", heading=heading, email=email,
                                error=message, minimum=passwords.MIN_PASSWORD), 400
     if request.method == "POST":
@@ -194,4 +197,19 @@ def _set_password(token: str, purpose: str):
 @signed_in()
 def account(actor: Actor):
     has_totp = sign_in_steps.has_authenticator(services().db, actor.staff_id)
-    return render_template("staff/account.html", actor=actor, has_totp=has_totp)
+    with services().db.session() as db_session:
+        chosen = sessions.own_language(db_session, actor.staff_id)
+    return render_template("staff/account.html", actor=actor, has_totp=has_totp, chosen=chosen,
+                           languages=i18n.STAFF_LANGUAGES)
+
+
+@bp.post("/account/language")
+@signed_in()
+def choose_language(actor: Actor):
+    try:
+        with services().db.session() as db_session:
+            sessions.choose_language(db_session, actor.staff_id,
+                                     request.form.get("language", "")[:16], now())
+    except InvalidRequest:  # not a language fic's staff pages speak: nothing was changed
+        return redirect(url_for("staff_auth.account"), code=303)
+    return redirect(url_for("staff_auth.account"), code=303)

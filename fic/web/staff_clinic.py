@@ -4,9 +4,12 @@ keeps what the admin typed, and every change is audited."""
 
 from __future__ import annotations
 
+from babel.dates import get_day_names
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from fic import i18n
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest, PolicyError
 from fic.extensions import services
 from fic.services.clinic import (
@@ -36,7 +39,6 @@ CLINIC_FIELDS = (
     "report_retention_days",
     "report_attach_pdf",
 )
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @bp.route("/clinic", methods=["GET", "POST"])
@@ -49,7 +51,8 @@ def clinic_page(actor: Actor):
         try:
             settings_page.save(svc.db, actor, *_changes(typed), now())
         except InvalidRequest as problem:
-            error = str(problem)
+            shown = problem.problem_in(gettext)  # in the page's language; the field as named
+            error = f"{problem.field}: {shown}" if problem.field else shown
         else:
             return redirect(url_for(".clinic_page", saved=1), code=303)
     values: dict[str, object] = (dict(typed) if typed is not None and error
@@ -70,7 +73,7 @@ def _render(actor: Actor, header: dict[str, str], values: dict[str, object], sta
         values=values,
         has_logo=branding.logo_path(settings, actor.clinic_id).is_file(),
         custom_policy=policies.policy_path(settings, actor.clinic_id).exists(),
-        weekdays=WEEKDAYS,
+        weekdays=[get_day_names("wide", locale=i18n.current())[day] for day in range(7)],
         forms=clinic_settings.FORMS,
         crisis_languages=list(i18n.LANGUAGES),
         **{"error": None, "saved": False, "policy_error": None, "logo_error": None, **notes},
@@ -94,7 +97,7 @@ def clinic_policy(actor: Actor):
             upload.read().decode("utf-8") if upload else "")
         settings_page.set_policy(svc.db, svc.settings, actor, text, now())
     except (PolicyError, UnicodeDecodeError) as problem:
-        message = str(problem) if isinstance(problem, PolicyError) else "not UTF-8 text"
+        message = str(problem) if isinstance(problem, PolicyError) else N_("not UTF-8 text")
         return _refused(actor, policy_error=message)
     return redirect(url_for(".clinic_page", saved=1), code=303)
 
@@ -120,7 +123,7 @@ def _changes(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]
         try:
             values[name] = int(form.get(name, ""))
         except ValueError:
-            raise InvalidRequest.about(name, "a whole number") from None
+            raise InvalidRequest.about(name, N_("a whole number")) from None
     reminder = form.get("reminder_after_hours", "").strip()
     values["reminder_after_hours"] = int(reminder) if reminder.isdigit() and len(
         reminder) < 10 else (reminder or None)

@@ -6,6 +6,7 @@ import uuid
 
 from flask import redirect, request, url_for
 
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest, NotFound
 from fic.extensions import services
 from fic.services.core import access
@@ -34,7 +35,7 @@ def change_goals(actor: Actor, client_id: uuid.UUID):
                 else:
                     goals.retire(session, client, goal_id, actor.staff_id, at)
             else:
-                raise InvalidRequest.about("goal", "choose to name, reword or retire a goal")
+                raise InvalidRequest.about("goal", N_("choose to name, reword or retire a goal"))
     except NotFound:
         deny(actor, "client", client_id)
         raise
@@ -50,4 +51,4 @@ def _goal_id(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw[:40])
     except ValueError:
-        raise InvalidRequest.about("goal", "no such goal") from None
+        raise InvalidRequest.about("goal", N_("no such goal")) from None

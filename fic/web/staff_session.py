@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, g, redirect, request, session, url_for
 
-from fic import clock
+from fic import clock, i18n
 from fic.errors import NotFound
 from fic.extensions import services
 from fic.services.clinic import clinics
@@ -66,6 +66,8 @@ def current_actor() -> Actor | None:
         g.actor, g.session_end = check.actor, check.reason
         if check.actor is None:
             session.pop(SID, None)
+        else:
+            i18n.use_staff(check.actor.language)
     return g.actor
 
 

@@ -3,6 +3,8 @@ the form completed by keyboard alone; targets of 44 px; no sideways scrolling at
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pyotp
 import pytest
 
@@ -181,3 +183,139 @@ def test_the_checker_itself_reports_an_unlabelled_control_and_a_low_contrast_tex
     page.close()
     assert any(v.startswith("label:") for v in found)
     assert any(v.startswith("color-contrast:") for v in found)
+
+
+# 200 % zoom of a 1280 px wide window: a 640 CSS px viewport drawn with two device pixels each.
+ZOOMED = {"viewport": {"width": 640, "height": 450}, "device_scale_factor": 2}
+
+
+def _sign_in(page, base, email, secret):
+    page.goto(f"{base}/staff/sign-in")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/staff/sign-in/code")
+    page.locator("#code").fill(pyotp.TOTP(secret).now())
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/staff/caseload")
+
+
+def test_a_supervisor_who_reads_german_gets_german_staff_pages_without_wcag_violations(
+        sqlite_app, browser):
+    world = build_world(sqlite_app)
+    base, stop = serve(sqlite_app)
+    email = world.emails["supervisor"]
+    secret = make_account(world.app, email)
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    page = context.new_page()
+    _sign_in(page, base, email, secret)
+    page.goto(f"{base}/staff/account")
+    page.locator("#language").select_option("de")
+    page.locator("#language ~ button[type=submit]").click()
+    page.wait_for_url("**/staff/account")
+    found = {"account": violations(page)}
+    for name, path in (("caseload", "/staff/caseload"),
+                       ("client course", f"/staff/clients/{world.ids['client_id']}"),
+                       ("alerts", "/staff/alerts"),
+                       ("alert", f"/staff/alerts/{world.ids['alert_id']}"),
+                       ("team", "/staff/team"),
+                       ("reports", "/staff/reports")):
+        page.goto(base + path)
+        assert page.get_attribute("html", "lang") == "de", name
+        found[name] = violations(page)
+        slug = name.replace(" ", "-")
+        page.screenshot(path=str(ARTIFACTS / f"staff-{slug}-de.png"), full_page=True)
+    nav = page.inner_text("header nav")
+    assert "Fälle des Teams" in nav and "Meldungen" in nav and "Berichte" in nav
+    page.goto(f"{base}/staff/clients/{world.ids['client_id']}")
+    main = page.inner_text("main")
+    assert "Gemeinsam gesetzte Ziele" in main and "Sitzungen, neueste zuerst" in main
+    assert "Sessions, newest first" not in main and "Goals set together" not in main
+    context.close()
+    stop()
+    assert found == {name: [] for name in found}
+
+
+@pytest.mark.parametrize("display", [{"viewport": NARROW}, ZOOMED], ids=["320px", "zoom-200"])
+def test_every_page_reflows_without_sideways_scrolling(sqlite_app, browser, display):
+    """WCAG 1.4.10: at 320 CSS px (and so at 200 % zoom of a 640 px window) nothing needs
+    horizontal scrolling: client pages and staff pages alike."""
+    world = build_world(sqlite_app)
+    base, stop = serve(sqlite_app)
+    context = browser.new_context(**display)
+    page = context.new_page()
+    size = "320" if display["viewport"] is NARROW else "zoom200"
+    wide = {}
+
+    def check(name):
+        page.wait_for_load_state()
+        if not page.evaluate("document.documentElement.scrollWidth"
+                             " <= document.documentElement.clientWidth"):
+            wide[name] = page.evaluate("document.documentElement.scrollWidth")
+        slug = name.replace(" ", "-")
+        page.screenshot(path=str(ARTIFACTS / f"reflow-{slug}-{size}.png"), full_page=True)
+
+    sqlite_app.extensions["test_clinic"] = SimpleNamespace(  # the world's clinic, for links
+        clinician=world.emails["clinician"], api_key=world.api_keys["api_key"])
+    url = _form_url(sqlite_app, f"Z-{size}", "de")
+    page.goto(base + url)
+    check("form")
+    page.locator("form button[type=submit]").click()
+    check("form asking")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/thanks*")
+    check("thank-you")
+    page.goto(base + url)
+    check("unavailable")
+    page.goto(base + "/c")
+    check("in-room code entry")
+    page.goto(base + "/staff/sign-in")
+    check("sign-in")
+    email = world.emails["supervisor"]
+    _sign_in(page, base, email, make_account(world.app, email))
+    for name, path in (("caseload", "/staff/caseload"),
+                       ("client course", f"/staff/clients/{world.ids['client_id']}"),
+                       ("alerts", "/staff/alerts"),
+                       ("alert", f"/staff/alerts/{world.ids['alert_id']}"),
+                       ("team", "/staff/team"),
+                       ("reports", "/staff/reports"),
+                       ("account", "/staff/account")):
+        page.goto(base + path)
+        check(name)
+    context.close()
+    stop()
+    assert wide == {}
+
+
+def test_a_keyboard_alone_completes_the_form_without_javascript(served, browser):
+    """Without JavaScript each item is a group of 0–10 choices: Tab into it, Space picks,
+    the arrow keys move; the tension choice and the comment follow; Enter sends."""
+    app, base = served
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + _form_url(app, "K-2"))
+
+    def tab_to(selector):
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({selector!r})"):
+                assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle"
+                                     " !== 'none'")
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    for item in ("safety", "heard", "goals", "approach"):
+        tab_to(f"input[name={item}]")
+        page.keyboard.press("Space")
+        for _ in range(7):
+            page.keyboard.press("ArrowRight")
+    for item in ("safety", "heard", "goals", "approach"):  # the eighth point: 7 of 10
+        assert page.evaluate(f"document.querySelectorAll('input[name={item}]')[7].checked")
+    tab_to("input[name=tension]")
+    page.keyboard.press("Space")
+    tab_to("#comment")
+    page.keyboard.type("It went well.")
+    tab_to("button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/thanks*")
+    context.close()

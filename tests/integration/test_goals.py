@@ -80,8 +80,8 @@ def test_a_clinician_sets_two_goals_the_client_rates_them_and_the_chart_and_pdf_
     course = staff.get(f"/staff/clients/{client_id}").get_data(as_text=True)
     assert SLEEP in course and CALLS in course
     chart = re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="Goal ratings per '
-                      r'session: Goal 1 \(Sleep through most nights\): session 1 4\.0, '
-                      r'session 2 6\.0; Goal 2', course)
+                      r'session: Goal 1 \(Sleep through most nights\): session 1: 4\.0, '
+                      r'session 2: 6\.0; Goal 2', course)
     assert chart, "the course page draws the goal lines"
     with app.extensions["fic"].db.session() as session:
         sealed = [g.wording_ct for g in session.scalars(select(ClientGoal))]

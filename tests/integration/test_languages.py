@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from fic.services.clinic import clinic_settings
+from fic.services.clinic import clinic_settings, clinics
 from fic.storage import repository
 from fic.storage.models import Client, utcnow
 from tests.flows import answers, new_session, path_of, set_up_clinic, submit_form
@@ -103,3 +103,115 @@ def test_a_clinic_may_speak_any_client_language_and_its_clients_follow(sqlite_ap
     url = new_session(sqlite_app.test_client(), clinic, "ES-2", utcnow())["feedback_url"]
     page = sqlite_app.test_client().get(path_of(url)).get_data(as_text=True)
     assert '<html lang="es" dir="ltr">' in page and "¿Cómo fue la sesión de hoy?" in page
+
+
+def test_staff_pages_speak_the_clinics_language_until_a_staff_member_chooses_their_own(
+    sqlite_app
+):
+    from tests.flows import csrf_token
+    from tests.staff_flows import make_account, post_form, signed_in_client
+
+    clinic = set_up_clinic(sqlite_app)
+    svc = sqlite_app.extensions["fic"]
+    with svc.db.session() as session:
+        clinic_settings.update(session, repository.clinic_named(session, clinic.name).id,
+                               {"language": "de"})
+    new_session(sqlite_app.test_client(), clinic, "L-1", utcnow())
+    staff = signed_in_client(sqlite_app, clinic.clinician,
+                             make_account(sqlite_app, clinic.clinician))
+    page = staff.get("/staff/caseload").get_data(as_text=True)
+    assert 'lang="de"' in page and "Meine Klient/innen" in page and "My clients" not in page
+    assert post_form(staff, "/staff/account", {"language": "es"},
+                     "/staff/account/language").status_code == 303
+    page = staff.get("/staff/caseload").get_data(as_text=True)
+    assert 'lang="es"' in page and "Mis clientes" in page and "Meine" not in page
+    account = staff.get("/staff/account").get_data(as_text=True)
+    assert staff.post("/staff/account/language", data={
+        "csrf_token": csrf_token(account), "language": "ar"}).status_code == 303  # not a staff one
+    assert "Mis clientes" in staff.get("/staff/caseload").get_data(as_text=True)
+    post_form(staff, "/staff/account", {"language": ""}, "/staff/account/language")
+    assert "Meine Klient/innen" in staff.get("/staff/caseload").get_data(as_text=True)
+
+
+def test_signed_out_the_sign_in_page_follows_the_browser_among_the_staff_languages(sqlite_app):
+    browser = sqlite_app.test_client()
+    french = browser.get("/staff/sign-in", headers={"Accept-Language": "fr-CH, en;q=0.5"})
+    assert "Se connecter à fic" in french.get_data(as_text=True)
+    arabic = browser.get("/staff/sign-in", headers={"Accept-Language": "ar"}).get_data(
+        as_text=True)
+    assert 'lang="en"' in arabic and "Sign in to fic" in arabic  # staff pages: en, es, fr, de
+
+
+def test_a_password_reset_email_speaks_the_staff_members_language(sqlite_app, mail):
+    from tests.staff_flows import post_form
+
+    clinic = set_up_clinic(sqlite_app)
+    with sqlite_app.extensions["fic"].db.session() as session:
+        repository.staff_by_email(session, clinic.clinician).language = "fr"
+    post_form(sqlite_app.test_client(), "/staff/password/reset", {"email": clinic.clinician})
+    message = mail.wait_for(1)[0]
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "[fic] Choisissez un nouveau mot de passe"
+    assert "réinitialiser votre mot de passe fic" in text and "/staff/password/reset/" in text
+
+
+def test_a_clinic_that_speaks_arabic_to_its_clients_gives_its_staff_english_pages(sqlite_app):
+    from tests.staff_flows import make_account, signed_in_client
+
+    clinic = set_up_clinic(sqlite_app)
+    svc = sqlite_app.extensions["fic"]
+    with svc.db.session() as session:
+        clinic_settings.update(session, repository.clinic_named(session, clinic.name).id,
+                               {"language": "ar"})
+    staff = signed_in_client(sqlite_app, clinic.clinician,
+                             make_account(sqlite_app, clinic.clinician))
+    page = staff.get("/staff/caseload", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'lang="en" dir="ltr"' in page and "My clients" in page
+
+
+def test_a_clinic_setting_out_of_range_is_refused_in_the_admins_language(sqlite_app):
+    from tests.staff_flows import make_account, post_form, signed_in_client
+
+    clinic = set_up_clinic(sqlite_app)
+    admin_email = "admin@clinic.test"
+    svc = sqlite_app.extensions["fic"]
+    with svc.db.session() as session:
+        home = repository.clinic_named(session, clinic.name)
+        clinics.add_staff(session, home, admin_email, "admin").language = "es"
+    admin = signed_in_client(sqlite_app, admin_email, make_account(sqlite_app, admin_email))
+    page = admin.get("/staff/admin/clinic").get_data(as_text=True)
+    fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page))
+    fields.update({"report_weekday": "0", "report_hour": "7", "report_retention_days": "9999",
+                   "language": "en", "form_instruments": "alliance"})
+    fields.pop("csrf_token", None)
+    refused = post_form(admin, "/staff/admin/clinic", fields).get_data(as_text=True)
+    shown = re.search(r'role="alert"><p>([^<]*)', refused)
+    assert shown, refused[-3000:]
+    assert shown.group(1) == ("No se guardó nada: report_retention_days: "
+                              "un número entero de 30 a 3650.")
+
+
+def test_the_daily_watch_digest_speaks_the_clinicians_language(sqlite_app, mail):
+    from datetime import datetime, timedelta
+
+    from fic.delivery.email import Mailer
+    from fic.services.alerts import digest, notifications
+    from fic.services.clinic import delivery_settings
+    from fic.storage.models import Alert, Staff
+    from tests.delivery.helpers import CLIENT_REF, alert_case
+
+    svc = sqlite_app.extensions["fic"]
+    case = alert_case(sqlite_app, level="watch")
+    with svc.db.session() as session:
+        zone = delivery_settings.update(session, case.clinic_id, watch_digest=True,
+                                        digest_hour=8).zone
+        at = datetime.now(zone).replace(hour=8, minute=5, second=0, microsecond=0)
+        session.get(Alert, case.alert_id).created_at = at - timedelta(hours=2)
+        session.get(Staff, case.clinician_id).language = "es"
+    senders = notifications.Senders(Mailer(svc.settings), svc.keys, svc.settings)
+    with sqlite_app.app_context():  # as in the worker (FlaskTask)
+        assert digest.send_due(svc.db, senders, at) == 1
+    message = mail.wait_for(1)[0]
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "[fic] Resumen diario: 1 señal a vigilar"
+    assert "fic registró 1 señal a vigilar" in text and CLIENT_REF not in text

@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from babel.dates import format_date
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -94,9 +95,10 @@ def test_a_client_with_an_open_urgent_alert_is_one_needing_attention(
 
 
 def _held(app, session_id: uuid.UUID) -> str:
-    """The day a session was held, as the report prints it (the clinic's zone is UTC)."""
+    """The day a session was held, as an English report prints it (the clinic's zone is UTC)."""
     with app.extensions["fic"].db.session() as session:
-        return session.get(TherapySession, session_id).held_at.date().isoformat()
+        return format_date(session.get(TherapySession, session_id).held_at.date(), "medium",
+                           locale="en")
 
 
 def _clinic_id(app, clinic) -> uuid.UUID:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from babel.dates import format_date
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -169,3 +170,25 @@ def test_markup_in_a_comment_fetches_nothing_attaches_nothing_and_shows_as_text(
     text = _run("pdftotext", "-upw", clinic.passphrase, str(out), "-").stdout
     visible = "".join(text.split())
     assert "".join(comment.split())[:25] in visible
+
+
+def test_a_supervisor_who_reads_french_gets_the_summary_in_french_with_french_dates(
+    sqlite_app, tmp_path, monkeypatch
+):
+    clinic = set_up_clinic(sqlite_app)
+    with sqlite_app.extensions["fic"].db.session() as session:
+        repository.staff_by_email(session, clinic.supervisor).language = "fr"
+    _course(sqlite_app, clinic, "F-1", [9.5, 9.5, 9.5, 4.0], "On est allés trop vite")
+    _acknowledge_rupture(sqlite_app, clinic.clinician, hours_later=2)
+    out = tmp_path / "synthese.pdf"
+    _report(sqlite_app, clinic, out, monkeypatch)
+    text = " ".join(_run("pdftotext", "-upw", clinic.passphrase, str(out), "-").stdout.split())
+    for french in ("Synthèse de supervision", "Dossiers par supervisé", "Alliance moyenne",
+                   "Clients qui demandent de l'attention", "rupture ouverte",
+                   "Chronologie des ruptures", "en a parlé en séance", "Page 1 sur"):
+        assert french in text, french
+    start = utcnow().date() - timedelta(days=60)
+    assert format_date(start, "medium", locale="fr") in text  # e.g. "2 oct. 2026"
+    for english in ("Supervision summary", "Caseload by supervisee", "open rupture",
+                    "talked it through"):
+        assert english not in text, english

@@ -70,6 +70,8 @@ def test_translations_keep_every_placeholder_of_their_message(language):
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         wanted = set(_placeholders(ids[-1])) - {"num"}
         for string in message.string if isinstance(message.string, tuple) else (message.string,):
+            if not string:  # untranslated: shown in English (completeness is checked above)
+                continue
             assert wanted <= set(_placeholders(string)), (message.id, string)
 
 

@@ -2,19 +2,26 @@
 
 Once a day, at the clinic's `digest_hour` in its own time zone, each clinician with watch
 cues raised in the past day gets one email with how many there were and a sign-in link.
-The ledger key digest:<clinician>:<local date> makes it once a day whatever beat does.
+The ledger key digest:<clinician>:<local date> makes it once a day whatever beat does. It
+speaks the clinician's language (fic.services.core.languages).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from babel.dates import format_date
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from fic import i18n
 from fic.services.alerts.notifications import Senders
 from fic.services.clinic.delivery_settings import delivery_policy
 from fic.services.core import channels
+from fic.services.core.languages import staff_language
 from fic.services.delivery import ledger
 from fic.storage.db import Database
 from fic.storage.models import Alert, Client, Clinic, Staff
@@ -51,14 +58,19 @@ def send_due(db: Database, senders: Senders, now: datetime) -> int:
 def _send(db: Database, senders: Senders, clinic_id: uuid.UUID, day: str, staff_id: uuid.UUID,
           email: str, count: int, now: datetime) -> int:
     spec = ledger.Spec(f"digest:{staff_id}:{day}", "digest", "email", staff_id, clinic_id)
-    noun = "cue" if count == 1 else "cues"
-    text = (
-        f"Daily digest for {day}\n\nfic noted {count} watch {noun} among your clients in the "
-        f"past day. None of them needs action now; they are shown beside each client's "
-        f"course.\n\nSign in to see them:\n{senders.settings.base_url}/staff\n\n"
-        "This message deliberately carries no client details.\n"
-    )
-    subject = f"[fic] Daily digest: {count} watch {noun}"
+    with db.session() as session, force_locale(_language(session, staff_id)):
+        when = format_date(date.fromisoformat(day), "long", locale=i18n.current())
+        text = (
+            _("Daily digest for %(day)s", day=when) + "\n\n"
+            + ngettext("fic noted %(num)d watch cue among your clients in the past day.",
+                       "fic noted %(num)d watch cues among your clients in the past day.", count)
+            + " " + _("None of them needs action now; they are shown beside each client's "
+                      "course.") + "\n\n" + _("Sign in to see them:")
+            + f"\n{senders.settings.base_url}/staff\n\n"
+            + _("This message deliberately carries no client details.") + "\n"
+        )
+        subject = "[fic] " + ngettext("Daily digest: %(num)d watch cue",
+                                      "Daily digest: %(num)d watch cues", count)
     content = channels.Content(subject, text, f"{subject}: {senders.settings.base_url}/staff")
     via = channels.get("email")
 
@@ -69,3 +81,8 @@ def _send(db: Database, senders: Senders, clinic_id: uuid.UUID, day: str, staff_
     # A failed digest is retried by the next hourly run of the same day.
     return int(ledger.deliver(db, spec, now, via.timeout(senders), send, senders.settings)
                == ledger.SENT)
+
+
+def _language(session: Session, staff_id: uuid.UUID) -> str:
+    staff = session.get(Staff, staff_id)
+    return staff_language(session, staff) if staff is not None else "en"

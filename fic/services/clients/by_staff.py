@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest, NotFound
 from fic.services.clients import roster
 from fic.services.core import access
@@ -46,9 +47,9 @@ def add(session: Session, actor: Actor, client_ref: str, clinician_email: str | 
         raise NotFound("not available to this role")
     email = (clinician_email or actor.email).strip().lower()
     if email not in assignable(session, actor):
-        raise InvalidRequest.about("clinician", "not one of the clinicians you may assign")
+        raise InvalidRequest.about("clinician", N_("not one of the clinicians you may assign"))
     if repository.client_by_ref(session, actor.clinic_id, client_ref) is not None:
-        raise InvalidRequest.about("client_ref", "that client is here already")
+        raise InvalidRequest.about("client_ref", N_("that client is here already"))
     view, _ = roster.upsert(session, actor.clinic_id, client_ref, email,
                             roster.Who(actor_id=actor.staff_id))
     return str(view.id)
@@ -57,9 +58,9 @@ def add(session: Session, actor: Actor, client_ref: str, clinician_email: str | 
 def reassign(session: Session, actor: Actor, client_id: uuid.UUID, clinician_email: str) -> None:
     access.client(session, actor, client_id)
     if actor.role != "supervisor":
-        raise InvalidRequest.about("clinician", "ask your supervisor to move a client")
+        raise InvalidRequest.about("clinician", N_("ask your supervisor to move a client"))
     if clinician_email.strip().lower() not in assignable(session, actor):
-        raise InvalidRequest.about("clinician", "not one of the clinicians you supervise")
+        raise InvalidRequest.about("clinician", N_("not one of the clinicians you supervise"))
     roster.reassign(session, actor.clinic_id, client_id, clinician_email,
                     roster.Who(actor_id=actor.staff_id))
 

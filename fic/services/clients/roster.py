@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest, NotFound
 from fic.services import keys
 from fic.services.core import audit
@@ -55,7 +56,7 @@ def clinician_named(session: Session, clinic_id: uuid.UUID, email: str) -> Staff
         raise InvalidRequest.about(
             "clinician", "no clinician with that email in this clinic") from None
     if staff.role != "clinician":
-        raise InvalidRequest.about("clinician", "that staff member is not a clinician")
+        raise InvalidRequest.about("clinician", N_("that staff member is not a clinician"))
     return staff
 
 
@@ -161,7 +162,7 @@ def view(session: Session, client: Client) -> ClientView:
 
 def _require_active(client: Client) -> None:
     if client.discharged_at is not None:
-        raise InvalidRequest.about("client", "discharged; no new sessions or links")
+        raise InvalidRequest.about("client", N_("discharged; no new sessions or links"))
 
 
 def _cursor(text: str) -> uuid.UUID:

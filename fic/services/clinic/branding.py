@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest
 from fic.settings import Settings
 
@@ -29,9 +30,9 @@ def logo_path(settings: Settings, clinic_id: uuid.UUID) -> Path:
 def save_logo(settings: Settings, clinic_id: uuid.UUID, data: bytes) -> None:
     """PNG only (an SVG could reach out for resources), at most 256 kB."""
     if not data.startswith(PNG_SIGNATURE):
-        raise InvalidRequest.about("logo", "a PNG image")
+        raise InvalidRequest.about("logo", N_("a PNG image"))
     if len(data) > LOGO_MAX_BYTES:
-        raise InvalidRequest.about("logo", "at most 256 kB")
+        raise InvalidRequest.about("logo", N_("at most 256 kB"))
     _check_pixels(data)
     path = logo_path(settings, clinic_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,4 +60,4 @@ def _check_pixels(data: bytes) -> None:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidRequest.about("logo", TOO_LARGE) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidRequest.about("logo", "not a readable PNG image") from None
+        raise InvalidRequest.about("logo", N_("not a readable PNG image")) from None

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest, NotFound
 from fic.i18n import LANGUAGES
 from fic.storage.models import Clinic
@@ -31,7 +32,8 @@ def _check(name: str, value: object) -> object:
         try:
             ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidRequest.about("timezone", "a time zone such as Europe/Berlin") from None
+            raise InvalidRequest.about("timezone",
+                                       N_("a time zone such as Europe/Berlin")) from None
         return str(value)
     if name == "language":
         if value not in LANGUAGES:
@@ -47,7 +49,8 @@ def _check(name: str, value: object) -> object:
     if name in limits:
         low, high = limits[name]
         if not isinstance(value, int) or not low <= value <= high:
-            raise InvalidRequest.about(name, f"a whole number from {low} to {high}")
+            raise InvalidRequest.about(name, N_("a whole number from %(low)d to %(high)d"),
+                                       low=low, high=high)
         return value
     if name == "report_attach_pdf":
         return bool(value)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest, NotFound
 from fic.services.core import addresses, channels
 from fic.storage.db import Database
@@ -162,14 +163,15 @@ def _check(name: str, value: object) -> None:
     if name in BOUNDS and not (name == "reminder_after_hours" and value is None) and (
         not _whole(value) or not 0 < value <= BOUNDS[name]  # type: ignore[operator]
     ):
-        extra = ", or none" if name == "reminder_after_hours" else ""
-        raise InvalidRequest.about(name, f"a whole number from 1 to {BOUNDS[name]}{extra}")
+        template = (N_("a whole number from 1 to %(high)d, or none")
+                    if name == "reminder_after_hours" else N_("a whole number from 1 to %(high)d"))
+        raise InvalidRequest.about(name, template, high=BOUNDS[name])
     if name in ("quiet_start", "quiet_end") and value is not None and (
         not isinstance(value, str) or not _HHMM.match(value)
     ):
-        raise InvalidRequest.about(name, "a time as HH:MM")
+        raise InvalidRequest.about(name, N_("a time as HH:MM"))
     if name == "digest_hour" and (not isinstance(value, int) or not 0 <= value <= 23):
-        raise InvalidRequest.about(name, "an hour from 0 to 23")
+        raise InvalidRequest.about(name, N_("an hour from 0 to 23"))
     if name == "on_call_email" and value is not None:
         addresses.email_address(value, name)
     if name == "routing":
@@ -180,12 +182,12 @@ def _check(name: str, value: object) -> None:
         or not all(isinstance(k, str) and _LANGUAGE.match(k) and isinstance(v, str)
                    and len(v) <= 2000 for k, v in value.items())
     ):
-        raise InvalidRequest.about(name, "texts by language, each at most 2,000 characters")
+        raise InvalidRequest.about(name, N_("texts by language, each at most 2,000 characters"))
 
 
 def _check_routing(value: object) -> None:
     if not isinstance(value, dict):
-        raise InvalidRequest.about("routing", "targets by level")
+        raise InvalidRequest.about("routing", N_("targets by level"))
     for level, targets in value.items():
         if level not in ROUTED_LEVELS:
             raise InvalidRequest.about("routing", f"levels are {', '.join(ROUTED_LEVELS)}")

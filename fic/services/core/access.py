@@ -39,6 +39,7 @@ class Actor:
     clinic_id: uuid.UUID
     role: str
     email: str
+    language: str = "en"  # what their pages speak: their own choice, else the clinic's
 
     def may(self, capability: str) -> bool:
         return capability in CAPABILITIES.get(self.role, frozenset())

@@ -14,11 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fic import i18n
 from fic.crypto import KeyRing
-from fic.domain.answers import clean_text
+from fic.domain.answers import N_, clean_text
 from fic.errors import DecryptionFailed
 from fic.instruments import load
 from fic.services.alerts.labels import EPISODE_TEXT, RULE_SHORT
@@ -29,7 +32,7 @@ from fic.services.forms.goals import goal_lines
 from fic.storage import repository
 from fic.storage.models import Alert, Client, Episode, Response, Staff
 
-ERASED = "(this comment can no longer be read: the client's data was erased)"
+ERASED = N_("(this comment can no longer be read: the client's data was erased)")
 
 
 @dataclass
@@ -121,7 +124,7 @@ def comment_text(keys: KeyRing, client: Client, response: Response) -> str:
         text = vault.unseal(keys, client, response.comment_ct or b"",
                             repository.comment_binding(response.id))
     except DecryptionFailed:
-        return ERASED
+        return _(ERASED)
     return clean_text(text)
 
 
@@ -150,8 +153,8 @@ def stored_episodes(
             "state": state,
             "opened": opened,
             "closed": None if state == "open" else closed,
-            "state_text": EPISODE_TEXT.get(state, state),
-            "rules": "; ".join(RULE_SHORT.get(r, r) for r in (e.rules or [])),
+            "state_text": _(EPISODE_TEXT.get(state, state)),
+            "rules": "; ".join(_(RULE_SHORT.get(r, r)) for r in (e.rules or [])),
             "rule_ids": list(e.rules or []),
             "reason": e.reason,  # why it opened, in words and numbers
         })
@@ -160,6 +163,7 @@ def stored_episodes(
 
 def _measures(response: Response) -> list[Measure]:
     values = response.values
+    language = i18n.current()  # the page's (or the report's) language
     measures = []
     for name in response.instruments:
         instrument = load(name)
@@ -169,16 +173,18 @@ def _measures(response: Response) -> list[Measure]:
                 continue
             raw = values[item.id]
             if name == "goals":  # the wording is the client's own: shown with the goal lines
-                items.append(Item(f"Goal {item.id.removeprefix('goal_')}",
-                                  f"{instrument.points(item.id, raw):.1f}"))
+                items.append(Item(_("Goal %(n)s", n=item.id.removeprefix("goal_")),
+                                  format_decimal(instrument.points(item.id, raw), "0.0",
+                                                 locale=language)))
                 continue
             if item.kind == "vas":
-                shown = f"{instrument.points(item.id, raw):.1f}"
+                shown = format_decimal(instrument.points(item.id, raw), "0.0", locale=language)
             else:
-                labels = item.choice_labels.get("en") or item.choices
+                labels = item.choice_labels.get(language) or item.choices
                 shown = labels[raw] if 0 <= raw < len(labels) else str(raw)
-            items.append(Item(item.label("en"), shown))
-        measures.append(Measure(name, instrument.title.get("en", name),
+            items.append(Item(item.label(language), shown))
+        title = instrument.title.get(language) or instrument.title.get("en", name)
+        measures.append(Measure(name, title,
                                 instrument.total_of(values), instrument.total_max,
                                 instrument.cutoff, items))
     return measures

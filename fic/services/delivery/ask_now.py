@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fic.crypto import KeyRing
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest
 from fic.services.core import access, audit, outbox
 from fic.services.core.access import Actor
@@ -44,7 +45,7 @@ def ask_now(
     with db.session() as session:
         client = access.client(session, actor, client_id)
         if channel not in CHANNELS:
-            raise InvalidRequest.about("channel", "choose the room, SMS or email")
+            raise InvalidRequest.about("channel", N_("choose the room, SMS or email"))
         clinic = session.get(Clinic, client.clinic_id)
         clinician = session.get(Staff, client.clinician_id)
         assert clinic is not None and clinician is not None  # noqa: S101 - foreign keys

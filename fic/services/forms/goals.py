@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding
-from fic.domain.answers import clean_text
+from fic.domain.answers import N_, clean_text
 from fic.errors import DecryptionFailed, InvalidRequest, NotFound
 from fic.services.core import audit, vault
 from fic.storage.models import Client
@@ -54,7 +54,8 @@ def name_goal(session: Session, keys: KeyRing, client: Client, wording: str,
     taken = {g.slot for g in _live_rows(session, client.id)}
     free = [slot for slot in SLOTS if slot not in taken]
     if not free:
-        raise InvalidRequest.about("goal", "three goals are set; retire one before naming another")
+        raise InvalidRequest.about(
+            "goal", N_("three goals are set; retire one before naming another"))
     goal = ClientGoal(id=uuid.uuid4(), client_id=client.id, slot=free[0], created_at=at)
     goal.wording_ct = vault.seal(keys, client, text, wording_binding(goal.id))
     session.add(goal)
@@ -112,7 +113,7 @@ def ratings(goals: list[Goal], answered: list[tuple[int, datetime, dict[str, int
 def _checked(wording: str) -> str:
     text = " ".join(clean_text(wording or "").split())
     if not text:
-        raise InvalidRequest.about("goal", "write the goal in the client's words")
+        raise InvalidRequest.about("goal", N_("write the goal in the client's words"))
     if len(text) > MAX_LENGTH:
         raise InvalidRequest.about("goal", f"at most {MAX_LENGTH} characters")
     return text

@@ -15,12 +15,17 @@ from datetime import datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from fic import i18n
 from fic.crypto import KeyRing
 from fic.domain.outcomes import course_progress
 from fic.domain.signals import PUSHED
 from fic.instruments import ALLIANCE, WELLBEING, load
+from fic.services.alerts.labels import LEVEL_TEXT
 from fic.services.clinic.policies import policy_for
 from fic.services.course import charts
 from fic.services.course.model import CourseModel, client_course
@@ -93,7 +98,8 @@ def client_view(
     zone = ZoneInfo(timezone)
     dates = {}
     for row in course.rows:
-        dates[row.number] = row.held_at.astimezone(zone).date().isoformat()
+        dates[row.number] = format_date(row.held_at.astimezone(zone).date(), "medium",
+                                        locale=i18n.current())
         levels = sorted({str(a["level"]) for a in row.alerts if a["level"] in PUSHED})
         view.open_alerts |= {str(a["level"]) for a in row.alerts
                              if not _acknowledged_by(a["acknowledged_at"], until)}
@@ -101,7 +107,8 @@ def client_view(
             "date": dates[row.number],
             "alliance": _points(row.total(ALLIANCE)) if row.answered else "",
             "wellbeing": _points(row.total(WELLBEING)) if row.answered else "",
-            "tension": row.tension or "", "alerts": ", ".join(levels),
+            "tension": _tension_words(row.tension),
+            "alerts": ", ".join(gettext(LEVEL_TEXT.get(v, v)) for v in levels),
             "missed": "" if row.answered else "missed",
         })  # fmt: skip
         if row.held_at < start:
@@ -178,6 +185,14 @@ def _episodes(
     return episodes
 
 
+def _tension_words(choice: str | None) -> str:
+    """The client's tension answer as the form showed it, in the report's language."""
+    item = load(ALLIANCE).find_item("tension")
+    if not choice or item is None or choice not in item.choices:
+        return choice or ""
+    return item.choice_label(item.choices.index(choice), i18n.current())
+
+
 def _capped(text: str) -> str:
     return text if len(text) <= COMMENT_CAP else text[:COMMENT_CAP] + " […]"
 
@@ -195,4 +210,4 @@ def duration(seconds: float | None) -> str:
 
 
 def _points(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    return "–" if value is None else format_decimal(value, "0.0", locale=i18n.current())

@@ -15,16 +15,20 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import KeyRing, binding, encrypt_pdf
 from fic.delivery.email import Email, Mailer
+from fic.domain.answers import N_
 from fic.errors import NotFound
 from fic.reports.render import ReportRenderer
 from fic.services.clinic.clinics import report_passphrase
 from fic.services.core import access, audit
 from fic.services.core.access import Actor
+from fic.services.core.languages import staff_language
 from fic.services.reports.progress import progress_context
 from fic.services.reports.requests import SUMMARY
 from fic.services.reports.summary import summary_context
@@ -47,15 +51,17 @@ def build(
         zone = ZoneInfo(clinic.timezone)
         start = report.period_start.astimezone(zone).date()
         end = (report.period_end.astimezone(zone) - timedelta(days=1)).date()
-        if report.kind == SUMMARY:
-            context = summary_context(session, keys, settings, owner, start, end)
-            template = "summary.html"
-        else:
-            client = session.get(Client, report.client_id)
-            assert client is not None  # noqa: S101 - foreign key
-            context = progress_context(session, keys, settings, owner, client)
-            template = "progress.html"
-        pdf = encrypt_pdf(renderer.pdf(template, context), report_passphrase(keys, owner))
+        with force_locale(staff_language(session, owner)):  # the reader's language
+            if report.kind == SUMMARY:
+                context = summary_context(session, keys, settings, owner, start, end)
+                template = "summary.html"
+            else:
+                client = session.get(Client, report.client_id)
+                assert client is not None  # noqa: S101 - foreign key
+                context = progress_context(session, keys, settings, owner, client)
+                template = "progress.html"
+            document = renderer.pdf(template, context)
+        pdf = encrypt_pdf(document, report_passphrase(keys, owner))
         report.content_ct = keys.seal_bytes(pdf, content_binding(report.id))
         report.sha256 = hashlib.sha256(pdf).hexdigest()
         report.size_bytes = len(pdf)
@@ -140,16 +146,22 @@ def email_owner(
             if clinic.report_attach_pdf
             else ()
         )
-        email = Email(
-            to=owner.email,
-            subject=f"[fic] Your report for {report.period_label} is ready",
-            text=(
-                f"Your {_kind_text(report.kind)} for {report.period_label} is ready.\n\n"
-                f"Sign in to download it:\n{settings.base_url}/staff/reports/{report.id}\n\n"
-                "Open it with your report passphrase. This message never contains it.\n"
-            ),
-            attachments=attachments,
-        )
+        with force_locale(staff_language(session, owner)):
+            period = report.period_label.replace("..", " – ")
+            ready = (_("Your supervision summary for %(period)s is ready.", period=period)
+                     if report.kind == SUMMARY else
+                     _("Your client progress report for %(period)s is ready.", period=period))
+            email = Email(
+                to=owner.email,
+                subject="[fic] " + _("Your report for %(period)s is ready", period=period),
+                text=(
+                    f"{ready}\n\n" + _("Sign in to download it:")
+                    + f"\n{settings.base_url}/staff/reports/{report.id}\n\n"
+                    + _("Open it with your report passphrase. This message never contains it.")
+                    + "\n"
+                ),
+                attachments=attachments,
+            )
     try:
         mailer.send(email)
     except Exception:
@@ -178,10 +190,6 @@ def purge_expired(db: Database, now: datetime) -> int:
     return purged
 
 
-def _kind_text(kind: str) -> str:
-    return "supervision summary" if kind == SUMMARY else "client progress report"
-
-
 def reports_of(db: Database, owner_id: uuid.UUID) -> list[dict[str, object]]:
     """The owner's reports that are ready or being built, newest first (the reports page)."""
     with db.session() as session:
@@ -194,7 +202,7 @@ def reports_of(db: Database, owner_id: uuid.UUID) -> list[dict[str, object]]:
             select(Client.id, Client.client_ref).where(
                 Client.id.in_([r.client_id for r in rows if r.client_id]))).all())
         return [{"id": r.id, "label": r.period_label, "ready": r.status == "ready",
-                 "kind": "Client progress" if r.client_id else "Supervision summary",
+                 "kind": N_("Client progress") if r.client_id else N_("Supervision summary"),
                  "client": names.get(r.client_id) if r.client_id else None,
                  "size": r.size_bytes,
                  "created_at": r.created_at} for r in rows]

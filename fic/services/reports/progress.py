@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlalchemy.orm import Session
 
-from fic import clock
+from fic import clock, i18n
 from fic.crypto import KeyRing
 from fic.errors import NotFound
-from fic.reports.labels import labels
 from fic.services.clinic.branding import logo_data_uri
 from fic.services.reports.client_view import client_view
 from fic.settings import Settings
@@ -27,11 +28,11 @@ def progress_context(session: Session, keys: KeyRing, settings: Settings, owner:
     everything = datetime.min.replace(tzinfo=UTC)
     view = client_view(session, keys, settings, client, everything, clock.now(), clinic.timezone)
     return {
-        "t": dict(labels(clinic.language)),
-        "lang": clinic.language,
+        "lang": i18n.current(),
         "clinic": clinic.name,
         "logo": logo_data_uri(settings, clinic.id) or "logo.svg",
         "owner": owner.email,
-        "generated_on": clock.now().date().isoformat(),
+        "generated_on": format_date(clock.now().astimezone(ZoneInfo(clinic.timezone)).date(),
+                                    "medium", locale=i18n.current()),
         "client": view.primitives(),
     }

@@ -11,13 +11,15 @@ import statistics
 from collections import Counter
 from datetime import date, datetime
 
+from babel.dates import format_date
+from babel.numbers import format_percent
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fic import i18n
 from fic.crypto import KeyRing
 from fic.domain.outcomes import CATEGORIES
 from fic.errors import InvalidRequest
-from fic.reports.labels import labels
 from fic.services.clinic.branding import logo_data_uri
 from fic.services.reports.client_view import ClientView, client_view, duration, mean
 from fic.services.reports.periods import period_bounds
@@ -54,13 +56,12 @@ def summary_context(
     )
     rest = sorted((v for v in views if not v.needs_attention), key=lambda v: v.client_ref)
     return {
-        "t": dict(labels(clinic.language)),
-        "lang": clinic.language,
+        "lang": i18n.current(),
         "clinic": clinic.name,
         "logo": logo_data_uri(settings, clinic.id) or "logo.svg",
         "supervisor": supervisor.email,
-        "period_from": start.isoformat(),
-        "period_to": end.isoformat(),
+        "period_from": format_date(start, "medium", locale=i18n.current()),
+        "period_to": format_date(end, "medium", locale=i18n.current()),
         "supervisees": supervisees,
         "attention": [v.primitives() for v in attention],
         "rest": [v.primitives() for v in rest],
@@ -99,7 +100,7 @@ def _figures(email: str, views: list[ClientView]) -> dict[str, object]:
         "clinician": email,
         "clients_seen": len(views),
         "forms_sent": sent,
-        "completion": f"{round(100 * answered / sent)}%" if sent else "–",
+        "completion": format_percent(answered / sent, locale=i18n.current()) if sent else "–",
         "mean_alliance": mean([t for v in views for t in v.totals_in_period]),
         "ruptures_open": sum(1 for e in episodes if e["state"] == "open"),
         "ruptures_repaired": sum(1 for e in episodes if e["state"] in ("repaired", "closed")),

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fic.delivery.email import Email
+from fic.domain.answers import N_
 from fic.errors import InvalidRequest
 from fic.services.clinic import clinics
 from fic.services.core import access, audit
 from fic.services.core.access import Actor
+from fic.services.core.languages import staff_language
 from fic.services.staff import sessions, signin, staff_tokens
 from fic.settings import Settings
 from fic.storage.db import Database
@@ -79,8 +81,8 @@ def invite(db: Database, settings: Settings, actor: Actor, email: str, role: str
         issued = staff_tokens.issue(session, settings, staff, "invite", now,
                                     created_by=actor.staff_id)
         note(session, actor, "invitation_sent", "staff", staff.id, at=now)
-        return Outgoing(staff.email, staff_tokens.invitation_email(staff.email, clinic.name,
-                                                                   role, issued.url))
+        return Outgoing(staff.email, staff_tokens.invitation_email(
+            staff.email, clinic.name, role, issued.url, staff_language(session, staff)))
 
 
 def resend_invitation(db: Database, settings: Settings, actor: Actor,
@@ -94,7 +96,8 @@ def resend_invitation(db: Database, settings: Settings, actor: Actor,
                                     created_by=actor.staff_id)
         note(session, actor, "invitation_sent", "staff", staff.id, at=now)
         return Outgoing(staff.email, staff_tokens.invitation_email(
-            staff.email, clinic.name, staff.role, issued.url))
+            staff.email, clinic.name, staff.role, issued.url,
+            staff_language(session, staff)))
 
 
 def change_staff(db: Database, settings: Settings, actor: Actor, staff_id: uuid.UUID,
@@ -103,13 +106,14 @@ def change_staff(db: Database, settings: Settings, actor: Actor, staff_id: uuid.
     with db.session() as session:
         staff = access.staff_member(session, actor, staff_id)
         if staff.id == actor.staff_id and change != "reset":
-            raise InvalidRequest.about("staff", "you cannot disable yourself")
+            raise InvalidRequest.about("staff", N_("you cannot disable yourself"))
         if change == "reset":
             signin.reset_sign_in(session, staff.id, now)
             issued = staff_tokens.issue(session, settings, staff, "reset", now,
                                         created_by=actor.staff_id)
             note(session, actor, "password_reset_requested", "staff", staff.id, "by_admin", now)
-            return Outgoing(staff.email, staff_tokens.reset_email(staff.email, issued.url))
+            return Outgoing(staff.email, staff_tokens.reset_email(
+                staff.email, issued.url, staff_language(session, staff)))
         signin.set_disabled(session, staff.id, change == "disable", now)
         note(session, actor, f"staff_{change}d", "staff", staff.id, at=now)
         return Outgoing(staff.email, None)
@@ -151,8 +155,8 @@ def sign_in_limits(db: Database, actor: Actor) -> dict[str, object]:
 def set_sign_in_limits(db: Database, actor: Actor, clinician_totp: bool, idle: int,
                        absolute: int, now: datetime) -> None:
     if not (1 <= idle <= 60 and 1 <= absolute <= 24):
-        raise InvalidRequest.about("limits", "Idle timeout: 1 to 60 minutes. "
-                             "Maximum session: 1 to 24 hours.")
+        raise InvalidRequest.about("limits", N_("Idle timeout: 1 to 60 minutes. "
+                                                "Maximum session: 1 to 24 hours."))
     with db.session() as session:
         current = sessions.clinic_settings(session, actor.clinic_id)
         current.clinician_totp_required = clinician_totp

@@ -14,7 +14,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import sha256_hex
+from fic.errors import InvalidRequest, NotFound
+from fic.i18n import STAFF_LANGUAGES
+from fic.services.core import audit
 from fic.services.core.access import Actor
+from fic.services.core.languages import staff_language
 from fic.storage.models import Staff
 from fic.storage.models_staff import ClinicStaffSettings, StaffCredential, StaffSession
 
@@ -74,7 +78,26 @@ def check_session(session: Session, sid: str | None, now: datetime) -> SessionCh
         row.ended_at = now
         return SessionCheck(None, "expired")
     row.last_seen_at = now
-    return SessionCheck(Actor(staff.id, staff.clinic_id, staff.role, staff.email), "ok")
+    return SessionCheck(Actor(staff.id, staff.clinic_id, staff.role, staff.email,
+                              staff_language(session, staff)), "ok")
+
+
+def own_language(session: Session, staff_id: uuid.UUID) -> str | None:
+    staff = session.get(Staff, staff_id)
+    return staff.language if staff is not None else None
+
+
+def choose_language(session: Session, staff_id: uuid.UUID, language: str | None,
+                    now: datetime) -> None:
+    """A staff member's own language for fic's pages (None or "": the clinic's)."""
+    if language and language not in STAFF_LANGUAGES:
+        raise InvalidRequest.about("language", f"one of {', '.join(STAFF_LANGUAGES)}")
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound("no such staff member")
+    staff.language = language or None
+    audit.record(session, "settings_changed", actor_id=staff.id, clinic_id=staff.clinic_id,
+                 object_type="staff", object_id=staff.id, at=now)
 
 
 def end_session(session: Session, sid: str | None, now: datetime) -> uuid.UUID | None:

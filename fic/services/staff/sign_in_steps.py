@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 from fic import jobs
 from fic.crypto import KeyRing
 from fic.delivery.email import Mailer
+from fic.domain.answers import N_
 from fic.errors import DeliveryFailed, InvalidRequest, LinkUnavailable
 from fic.services.core import audit, outbox
+from fic.services.core.languages import staff_language
 from fic.services.core.outbox import Publisher
 from fic.services.staff import pending_sign_in, second_factor, sessions, signin, staff_tokens
 from fic.services.staff.signin import PasswordCheck
@@ -189,7 +191,8 @@ def send_reset(db: Database, settings: Settings, mailer: Mailer, staff_id: uuid.
         audit.record(session, "password_reset_requested", actor_id=staff.id,
                      clinic_id=staff.clinic_id, object_type="staff", object_id=staff.id, at=now,
                      via="task")
-        message = staff_tokens.reset_email(staff.email, issued.url)
+        message = staff_tokens.reset_email(staff.email, issued.url,
+                                           staff_language(session, staff))
     try:
         mailer.send(message)
     except DeliveryFailed as error:
@@ -215,7 +218,7 @@ def set_password_by_token(
 ) -> None:
     """Use a reset or invitation link to choose a password; audited."""
     if password != confirm:
-        raise InvalidRequest.about("password", "the two passwords are not the same")
+        raise InvalidRequest.about("password", N_("the two passwords are not the same"))
     with db.session() as session:
         staff = staff_tokens.redeem(session, token, purpose, password, now)
         audit.record(session, "password_set", actor_id=staff.id, clinic_id=staff.clinic_id,

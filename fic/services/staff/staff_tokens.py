@@ -13,12 +13,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fic.crypto import new_token, sha256_hex
 from fic.delivery.email import Email
 from fic.errors import LinkUnavailable
+from fic.i18n import ROLE_NAMES
 from fic.services.staff import passwords, signin
 from fic.settings import Settings
 from fic.storage.models import Staff
@@ -107,25 +110,33 @@ def _live(token: str, purpose: str, now: datetime):
     )
 
 
-def reset_email(to: str, url: str) -> Email:
-    return Email(
-        to=to,
-        subject="[fic] Choose a new password",
-        text=(
-            "Someone (hopefully you) asked to reset your fic password.\n\n"
-            f"Choose a new one here within the next hour (the link works once):\n{url}\n\n"
-            "If you did not ask for this, ignore this message; your password stays as it is.\n"
-        ),
-    )
+def reset_email(to: str, url: str, language: str = "en") -> Email:
+    """In the staff member's language (fic.services.core.languages)."""
+    with force_locale(language):
+        return Email(
+            to=to,
+            subject="[fic] " + _("Choose a new password"),
+            text=(
+                _("Someone (hopefully you) asked to reset your fic password.") + "\n\n"
+                + _("Choose a new one here within the next hour (the link works once):")
+                + f"\n{url}\n\n"
+                + _("If you did not ask for this, ignore this message; your password stays "
+                    "as it is.") + "\n"
+            ),
+        )
 
 
-def invitation_email(to: str, clinic: str, role: str, url: str) -> Email:
-    return Email(
-        to=to,
-        subject=f"[fic] You are invited to {clinic}",
-        text=(
-            f"You have been invited to fic at {clinic} as a {role}.\n\n"
-            f"Choose your password here within 7 days (the link works once):\n{url}\n\n"
-            "Supervisors and admins then set up a second factor with an authenticator app.\n"
-        ),
-    )
+def invitation_email(to: str, clinic: str, role: str, url: str, language: str = "en") -> Email:
+    with force_locale(language):
+        return Email(
+            to=to,
+            subject="[fic] " + _("You are invited to %(clinic)s", clinic=clinic),
+            text=(
+                _("You have been invited to fic at %(clinic)s as a %(role)s.", clinic=clinic,
+                  role=_(ROLE_NAMES.get(role, role))) + "\n\n"
+                + _("Choose your password here within 7 days (the link works once):")
+                + f"\n{url}\n\n"
+                + _("Supervisors and admins then set up a second factor with an "
+                    "authenticator app.") + "\n"
+            ),
+        )
