@@ -49,15 +49,24 @@ class Database:
         self._before_dispose: list[Callable[[], object]] = []
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, single_statement: bool = False) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on any error.
 
+        `single_statement`: the work is one statement, or reads only. On PostgreSQL it
+        then runs without BEGIN and COMMIT (each statement is atomic and commits by itself),
+        which saves two round trips; SQLite keeps an ordinary transaction.
         A database that does not answer (restarting, unreachable, SQLite locked) raises
         StorageUnavailable, so callers can ask the client or the task to try again.
         """
         try:
-            with self._sessions() as session, session.begin():
-                yield session
+            if single_statement and not self.is_sqlite:
+                with self.engine.connect() as connection:
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                    with self._sessions(bind=connection) as session, session.begin():
+                        yield session
+            else:
+                with self._sessions() as session, session.begin():
+                    yield session
         except (OperationalError, InterfaceError, PoolTimeout) as error:
             raise StorageUnavailable("the database did not answer") from error
 
