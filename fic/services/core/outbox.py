@@ -51,16 +51,26 @@ def flush(db: Database, publish: Publisher, outbox_ids: Iterable[uuid.UUID]) -> 
 
 
 def publish_jobs(db: Database, publish: Publisher, jobs: Sequence[Job]) -> int:
-    """Publish jobs whose rows are committed, then mark them: one statement per outcome,
-    each its own transaction (a mark lost to a crash only means a second, harmless publish
-    by the reconciler)."""
+    """Publish jobs whose rows are committed, then mark them."""
+    done, failed = hand_over(publish, jobs)
+    mark(db, done, failed)
+    return len(done)
+
+
+def hand_over(publish: Publisher, jobs: Sequence[Job]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Publish each job: (the ids published, the ids the broker did not take)."""
     done = [job.id for job in jobs if publish(job.task, list(job.args))]
-    failed = [job.id for job in jobs if job.id not in set(done)]
+    taken = set(done)
+    return done, [job.id for job in jobs if job.id not in taken]
+
+
+def mark(db: Database, done: Sequence[uuid.UUID], failed: Sequence[uuid.UUID]) -> None:
+    """Mark rows published (or failed): one statement per outcome, each its own transaction
+    (a mark lost to a crash only means a second, harmless publish by the reconciler)."""
     for ids, statement in ((done, _MARK_PUBLISHED), (failed, _MARK_FAILED)):
         if ids:
             with db.session(single_statement=True) as session:
-                session.execute(statement, {"ids": ids, "now": utcnow()})
-    return len(done)
+                session.execute(statement, {"ids": list(ids), "now": utcnow()})
 
 
 _OUTBOX = table(Outbox)
