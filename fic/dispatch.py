@@ -108,13 +108,10 @@ class Dispatcher:
 
 
 def after_commit(work: Sequence[outbox.Job]) -> None:
-    """Hand committed jobs on. Embedded mode publishes in place: to the in-process worker
-    when it runs (a queue put; fic.embedded), else the job runs here (a test, a CLI call)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.extensions["fic"].settings.embedded:
-        outbox.publish_jobs(app.extensions["fic"].db, jobs.publish, work)
-        return
-    dispatcher(app).submit(work)
+    """Hand committed jobs on; returns at once. In embedded mode the same thread hands them
+    to the in-process worker when it runs (fic.embedded), else runs them itself: either way
+    a slow or silent mail server never holds the client's request."""
+    dispatcher(current_app._get_current_object()).submit(work)  # type: ignore[attr-defined]
 
 
 def dispatcher(app: Flask) -> Dispatcher:

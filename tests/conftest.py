@@ -11,14 +11,17 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 import redis
 import time_machine
+from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
+from werkzeug.test import TestResponse
 
-from fic import create_app
+from fic import create_app, dispatch
 from fic.settings import Settings
 from tests import staff_flows
 from tests.mail import MailCatcher
@@ -125,10 +128,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+class JobsDoneClient(FlaskClient):
+    """A test client whose requests return once the jobs they queued have run: embedded mode
+    runs them on a background thread (fic.dispatch), never inside the request."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        assert dispatch.dispatcher(self.application).wait(60), "queued jobs still running"
+        return response
+
+
 @pytest.fixture
 def app(tmp_path: Path, mail: MailCatcher, database_url: str):
     """Embedded mode (jobs in-process) on SQLite and on PostgreSQL."""
     flask_app = create_app(make_settings(tmp_path / "instance", mail, database_url=database_url))
+    flask_app.test_client_class = JobsDoneClient
     flask_app.extensions["fic"].db.upgrade()
     yield flask_app
     flask_app.extensions["fic"].db.dispose()
@@ -148,6 +162,7 @@ def worker_app(tmp_path: Path, mail: MailCatcher, postgres_url: str, redis_url: 
 @pytest.fixture
 def sqlite_app(tmp_path: Path, mail: MailCatcher):
     flask_app = create_app(make_settings(tmp_path / "instance", mail))
+    flask_app.test_client_class = JobsDoneClient
     flask_app.extensions["fic"].db.upgrade()
     yield flask_app
     flask_app.extensions["fic"].db.dispose()
