@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import Table, create_engine, event, exc
+from sqlalchemy import Connection, Table, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -67,6 +67,21 @@ class Database:
             else:
                 with self._sessions() as session, session.begin():
                     yield session
+        except (OperationalError, InterfaceError, PoolTimeout) as error:
+            raise StorageUnavailable("the database did not answer") from error
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """Core work without the ORM: a connection in autocommit on PostgreSQL (for ONE
+        statement, or reads), in one transaction on SQLite. Errors as in `session`."""
+        try:
+            with self.engine.connect() as connection:
+                if not self.is_sqlite:
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                    yield connection
+                else:
+                    with connection.begin():
+                        yield connection
         except (OperationalError, InterfaceError, PoolTimeout) as error:
             raise StorageUnavailable("the database did not answer") from error
 

@@ -69,8 +69,8 @@ def mark(db: Database, done: Sequence[uuid.UUID], failed: Sequence[uuid.UUID]) -
     (a mark lost to a crash only means a second, harmless publish by the reconciler)."""
     for ids, statement in ((done, _MARK_PUBLISHED), (failed, _MARK_FAILED)):
         if ids:
-            with db.session(single_statement=True) as session:
-                session.execute(statement, {"ids": list(ids), "now": utcnow()})
+            with db.connection() as connection:
+                connection.execute(statement, {"ids": list(ids), "now": utcnow()})
 
 
 _OUTBOX = table(Outbox)

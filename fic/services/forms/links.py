@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Executable, bindparam, case, func, select
+from sqlalchemy import Connection, Executable, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from fic import i18n, jobs
@@ -191,14 +191,14 @@ class LiveLink:
     spec: FormSpec
 
 
-def live_for_answers(session: Session, token: str) -> LiveLink:
+def live_for_answers(connection: Connection | Session, token: str) -> LiveLink:
     """The link, its session's client and clinic and the form's shape, in ONE read.
 
     The goal items the client has live come back as slots, not words (the POST that
     succeeds shows nothing; a page drawn again reads the words through `form_for`).
     """
-    row = session.execute(_live_statement(), {"b_token_hash": sha256_hex(token),
-                                              "b_now": utcnow()}).first()
+    row = connection.execute(_live_statement(), {"b_token_hash": sha256_hex(token),
+                                                 "b_now": utcnow()}).first()
     if row is None:
         raise LinkUnavailable("link unavailable")
     slots = frozenset(slot for n, slot in enumerate(goals.SLOTS) if (row.goal_mask or 0) >> n & 1)

@@ -16,9 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, insert, select, text, update
+from sqlalchemy import Connection, CursorResult, bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
 
 from fic import jobs
 from fic.crypto import KeyRing, WrappedKey
@@ -59,8 +58,8 @@ def given(answers: Answers) -> Callable[[FormSpec], Answers]:
 
 def live(db: Database, token: str) -> LiveLink:
     """The live link and its form in one read (LinkUnavailable if there is none)."""
-    with db.session(single_statement=True) as session:
-        return live_for_answers(session, token)
+    with db.connection() as connection:
+        return live_for_answers(connection, token)
 
 
 def submit(
@@ -99,14 +98,14 @@ def store(db: Database, keys: KeyRing, link: LiveLink, answers: Answers,
            "values": list(answers.values.values())}
     for attempt in (1, 2):
         try:
-            with db.session(single_statement=True) as session:
-                stored = (_write_sqlite if db.is_sqlite else _write_postgres)(session, row)
+            with db.connection() as connection:
+                stored = (_write_sqlite if db.is_sqlite else _write_postgres)(connection, row)
                 if not stored and attempt == 2:
                     # The first try may have been written before its connection died.
-                    stored = session.get(Response, response_id) is not None
+                    stored = connection.execute(_STORED, {"id": response_id}).first() is not None
                 if not stored:
                     raise LinkUnavailable("link unavailable")
-                counts.wrote(session, counts.FORMS)
+            counts.committed(counts.FORMS)
             return Submitted(response_id, link.clinic_id, answers, (job,))
         except IntegrityError:
             # Another link to the same session won the race: the neutral answer of a used link.
@@ -146,13 +145,16 @@ RETURNING id
                 bindparam("args", type_=Outbox.args.type))
 
 
-def _write_postgres(session: Session, row: dict[str, Any]) -> bool:
-    return session.execute(_WRITE_POSTGRES, row).first() is not None
+_STORED = select(table(Response).c.id).where(table(Response).c.id == bindparam("id"))
 
 
-def _write_sqlite(session: Session, row: dict[str, Any]) -> bool:
+def _write_postgres(connection: Connection, row: dict[str, Any]) -> bool:
+    return connection.execute(_WRITE_POSTGRES, row).first() is not None
+
+
+def _write_sqlite(connection: Connection, row: dict[str, Any]) -> bool:
     link = table(FeedbackLink)
-    claimed = session.execute(
+    claimed = connection.execute(
         update(link)
         .where(link.c.session_id == bindparam("b_session_id"), link.c.used_at.is_(None),
                select(link.c.id).where(link.c.id == bindparam("b_link_id"),
@@ -163,15 +165,15 @@ def _write_sqlite(session: Session, row: dict[str, Any]) -> bool:
     ).scalars().all()
     if row["link_id"] not in claimed:
         return False
-    session.execute(insert(table(Response)), {
+    connection.execute(insert(table(Response)), {
         "id": row["response_id"], "session_id": row["session_id"], "link_id": row["link_id"],
         "instrument": row["instrument"], "comment_ct": row["comment_ct"],
         "submitted_at": row["now"]})
     if row["items"]:
-        session.execute(insert(table(Answer)), [
+        connection.execute(insert(table(Answer)), [
             {"response_id": row["response_id"], "item": item, "value": value}
             for item, value in zip(row["items"], row["values"], strict=True)])
-    session.execute(insert(table(Outbox)), {
+    connection.execute(insert(table(Outbox)), {
         "id": row["job_id"], "task": row["task"], "args": row["args"], "created_at": row["now"],
         "attempts": 0})
     return True
