@@ -17,6 +17,7 @@ import psycopg
 import pytest
 import redis
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
@@ -138,11 +139,14 @@ class JobsDoneClient(FlaskClient):
         return response
 
 
+# Every app a test makes (a test that needs the client's own view sets FlaskClient back).
+Flask.test_client_class = JobsDoneClient
+
+
 @pytest.fixture
 def app(tmp_path: Path, mail: MailCatcher, database_url: str):
     """Embedded mode (jobs in-process) on SQLite and on PostgreSQL."""
     flask_app = create_app(make_settings(tmp_path / "instance", mail, database_url=database_url))
-    flask_app.test_client_class = JobsDoneClient
     flask_app.extensions["fic"].db.upgrade()
     yield flask_app
     flask_app.extensions["fic"].db.dispose()
@@ -162,7 +166,6 @@ def worker_app(tmp_path: Path, mail: MailCatcher, postgres_url: str, redis_url: 
 @pytest.fixture
 def sqlite_app(tmp_path: Path, mail: MailCatcher):
     flask_app = create_app(make_settings(tmp_path / "instance", mail))
-    flask_app.test_client_class = JobsDoneClient
     flask_app.extensions["fic"].db.upgrade()
     yield flask_app
     flask_app.extensions["fic"].db.dispose()
