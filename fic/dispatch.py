@@ -2,8 +2,8 @@
 
 A request that wrote outbox rows hands their jobs here once its transaction has committed,
 and answers the client at once. One thread per process publishes them (fic.jobs) and marks
-them published, in batches when requests come quickly. If the process dies first, the
-rows are still in the outbox and beat's reconciler (fic.relay_outbox) publishes them a
+them published (marks in batches, at most a tenth of a second late). If the process dies
+first, the rows are still in the outbox and beat's reconciler (fic.relay_outbox) publishes them a
 minute later: nothing is lost, and a job that runs twice changes nothing (every task is
 idempotent).
 """
@@ -15,6 +15,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Sequence
 
 from flask import Flask, current_app
@@ -25,6 +26,7 @@ from fic.services.core import outbox
 log = logging.getLogger(__name__)
 
 _BATCH = 200
+_MARK_EVERY = 0.1  # seconds
 
 
 class Dispatcher:
@@ -58,33 +60,58 @@ class Dispatcher:
         self._app.extensions["fic"].db.before_dispose(lambda: self.wait(10.0))
 
     def _run(self) -> None:
+        """Publish each job as soon as it comes; mark the published rows together, at most
+        _MARK_EVERY seconds later (the mark only tells the reconciler to leave them)."""
         with self._app.app_context():
             db = self._app.extensions["fic"].db
+            handed: list[outbox.Job] = []
+            done: list = []
+            failed: list = []
+            since = 0.0
             while True:
-                batch = [self._queue.get()]
-                while len(batch) < _BATCH:
+                wait = None if not handed else max(0.0, since + _MARK_EVERY - time.monotonic())
+                batch = self._take(wait)
+                if batch:
+                    since = since if handed else time.monotonic()
+                    handed.extend(batch)
                     try:
-                        batch.append(self._queue.get_nowait())
-                    except queue.Empty:
-                        break
-                try:
-                    outbox.publish_jobs(db, jobs.publish, batch)
-                except Exception as error:  # noqa: BLE001 - the reconciler has the rows
-                    log.error("publishing %d jobs failed (%s); the reconciler will retry",
-                              len(batch), type(error).__name__)
-                with self._changed:
-                    self._pending -= len(batch)
-                    self._changed.notify_all()
+                        published, refused = outbox.hand_over(jobs.publish, batch)
+                        done.extend(published)
+                        failed.extend(refused)
+                    except Exception as error:  # noqa: BLE001 - the reconciler has the rows
+                        log.error("publishing %d jobs failed (%s); the reconciler will retry",
+                                  len(batch), type(error).__name__)
+                if handed and (not batch or len(handed) >= _BATCH
+                               or time.monotonic() - since >= _MARK_EVERY):
+                    try:
+                        outbox.mark(db, done, failed)
+                    except Exception as error:  # noqa: BLE001 - the reconciler has the rows
+                        log.error("marking %d jobs failed (%s); the reconciler will retry",
+                                  len(handed), type(error).__name__)
+                    with self._changed:
+                        self._pending -= len(handed)
+                        self._changed.notify_all()
+                    handed, done, failed = [], [], []
+
+    def _take(self, wait: float | None) -> list[outbox.Job]:
+        """What is queued (waiting up to `wait` seconds for the first; None: for ever)."""
+        try:
+            batch = [self._queue.get(timeout=wait)]
+        except queue.Empty:
+            return []
+        while len(batch) < _BATCH:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
 
 
 def after_commit(work: Sequence[outbox.Job]) -> None:
-    """Hand committed jobs on. Embedded mode publishes in place: to the in-process worker
-    when it runs (a queue put; fic.embedded), else the job runs here (a test, a CLI call)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.extensions["fic"].settings.embedded:
-        outbox.publish_jobs(app.extensions["fic"].db, jobs.publish, work)
-        return
-    dispatcher(app).submit(work)
+    """Hand committed jobs on; returns at once. In embedded mode the same thread hands them
+    to the in-process worker when it runs (fic.embedded), else runs them itself: either way
+    a slow or silent mail server never holds the client's request."""
+    dispatcher(current_app._get_current_object()).submit(work)  # type: ignore[attr-defined]
 
 
 def dispatcher(app: Flask) -> Dispatcher:

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(qpdf poppler-utils docker-compose chromium faketime)
+  packages+=(qpdf poppler-utils docker-compose chromium faketime wrk)
 fi
 missing=()
 for package in "${packages[@]}"; do

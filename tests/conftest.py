@@ -11,14 +11,18 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 import redis
 import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
+from werkzeug.test import TestResponse
 
-from fic import create_app
+from fic import create_app, dispatch
 from fic.settings import Settings
 from tests import staff_flows
 from tests.mail import MailCatcher
@@ -123,6 +127,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'fic.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+class JobsDoneClient(FlaskClient):
+    """A test client whose requests return once the jobs they queued have run: embedded mode
+    runs them on a background thread (fic.dispatch), never inside the request."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        assert dispatch.dispatcher(self.application).wait(60), "queued jobs still running"
+        return response
+
+
+# Every app a test makes (a test that needs the client's own view sets FlaskClient back).
+Flask.test_client_class = JobsDoneClient
 
 
 @pytest.fixture

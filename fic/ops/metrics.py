@@ -62,6 +62,7 @@ def install() -> None:
         event.listen(Session, "after_flush", _collect)
         event.listen(Session, "after_commit", _count)
         event.listen(Session, "after_soft_rollback", _forget)
+        counts.listeners.append(_count_one)
         _install_task_timers()
 
 
@@ -85,6 +86,11 @@ def _count(session: Session) -> None:
     for metric, labels in session.info.pop(_PENDING, []):
         metric = named.get(metric, metric)
         (metric.labels(*labels) if labels else metric).inc()
+
+
+def _count_one(what: str, labels: tuple[str, ...]) -> None:
+    metric = {counts.FORMS: FORMS, counts.ALERTS: ALERTS, counts.DELIVERIES: DELIVERIES}[what]
+    (metric.labels(*labels) if labels else metric).inc()
 
 
 def _forget(session: Session, _previous: object) -> None:

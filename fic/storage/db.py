@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import Table, create_engine, event, exc
+from sqlalchemy import Connection, Table, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -49,15 +49,39 @@ class Database:
         self._before_dispose: list[Callable[[], object]] = []
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, single_statement: bool = False) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on any error.
 
+        `single_statement`: the work is one statement, or reads only. On PostgreSQL it
+        then runs without BEGIN and COMMIT (each statement is atomic and commits by itself),
+        which saves two round trips; SQLite keeps an ordinary transaction.
         A database that does not answer (restarting, unreachable, SQLite locked) raises
         StorageUnavailable, so callers can ask the client or the task to try again.
         """
         try:
-            with self._sessions() as session, session.begin():
-                yield session
+            if single_statement and not self.is_sqlite:
+                with self.engine.connect() as connection:
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                    with self._sessions(bind=connection) as session, session.begin():
+                        yield session
+            else:
+                with self._sessions() as session, session.begin():
+                    yield session
+        except (OperationalError, InterfaceError, PoolTimeout) as error:
+            raise StorageUnavailable("the database did not answer") from error
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """Core work without the ORM: a connection in autocommit on PostgreSQL (for ONE
+        statement, or reads), in one transaction on SQLite. Errors as in `session`."""
+        try:
+            with self.engine.connect() as connection:
+                if not self.is_sqlite:
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                    yield connection
+                else:
+                    with connection.begin():
+                        yield connection
         except (OperationalError, InterfaceError, PoolTimeout) as error:
             raise StorageUnavailable("the database did not answer") from error
 

@@ -67,7 +67,7 @@ def _security_headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if request.is_secure or request.url.startswith("https://"):
+    if request.is_secure:  # the scheme the URL has (behind ProxyFix, the proxy's)
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if not request.path.startswith("/static/"):
         headers["Cache-Control"] = "no-store"

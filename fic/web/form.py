@@ -11,8 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask import session as browser_session
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -26,10 +36,11 @@ from fic.extensions import services
 from fic.instruments import load
 from fic.services.forms import links, responses
 from fic.services.forms import thanks as thanks_note
-from fic.web.form_view import form_sections
+from fic.web.form_view import form_sections, shown_items
 
 bp = Blueprint("form", __name__)
 SEND_ANYWAY = "send_as_it_is"
+THANKS_COOKIE = "fic_thanks"
 log = logging.getLogger(__name__)
 
 
@@ -52,55 +63,79 @@ def show(token: str):
 @bp.post("/f/<token>")
 def submit(token: str):
     page = answer(token)
-    return page or redirect(url_for("form.thanks", lang=i18n.current()), code=303)
+    if page is not None:
+        return page
+    done = redirect(url_for("form.thanks", lang=i18n.current()), code=303)
+    # Its own cookie (sealed, the same length for everyone), so the browser session is
+    # left as it was and is not signed and sent again.
+    done.set_cookie(THANKS_COOKIE, g.fic_thanks, path="/thanks", httponly=True,
+                    samesite="Lax", secure=bool(current_app.config["SESSION_COOKIE_SECURE"]))
+    return done
 
 
 def answer(token: str, action: str | None = None):
     """Handle a posted form: the page to show again (prompt, errors, unavailable), or None
-    once the answers are stored (the thank-you note is then in the browser session)."""
+    once the answers are stored (the thank-you note is then in `g.fic_thanks`).
+
+    The success path reads the link once and writes once; the form is drawn again (with
+    the client's goals in their words) only when it has to be shown."""
     svc = services()
     fields = _fields()
+    if len(token) > 64:
+        return unavailable()
+    try:
+        link = responses.live(svc.db, token)
+    except StorageUnavailable:
+        return _keep_answers(token, fields)
+    except LinkUnavailable:
+        return unavailable()
+    _speak(request.args.get("lang"), link.spec.language)
+    try:
+        answers = parse_answers(_instruments(link.spec), fields)
+        unanswered = [name for name in answers.unanswered if name in shown_items(
+            _instruments(link.spec), link.spec.goal_slots)]
+        if unanswered and not request.form.get(SEND_ANYWAY):
+            return _again(token, fields, {}, unanswered=unanswered, action=action)
+        submitted = responses.store(svc.db, svc.keys, link, answers)
+    except AnswerErrors as problems:
+        return _again(token, fields, problems.errors, status=422, action=action)
+    except LinkUnavailable:
+        return unavailable()
+    except StorageUnavailable:
+        return _again(token, fields, {FORM_ERROR: retry_message()}, status=503, action=action)
+    # Stored: from here on the client is thanked whatever else is down. A job that cannot
+    # be published now stays in the outbox for beat's reconciler.
+    dispatch.after_commit(submitted.jobs)
+    g.fic_thanks = thanks_note.note_for(svc.keys, svc.settings, submitted.clinic_id,
+                                        answers.comment)
+    return None
+
+
+def _again(token: str, fields: Mapping[str, Sequence[str]], errors: Mapping[str, str],
+           **options: Any):
+    """The form drawn again with what the client gave (read afresh: the goals' words)."""
     try:
         spec = live_form(token)
     except StorageUnavailable:
         return _keep_answers(token, fields)
     if spec is None:
         return unavailable()
-    try:
-        answers = parse_answers(_instruments(spec), fields)
-        unanswered = [name for name in answers.unanswered if name in _shown(spec)]
-        if unanswered and not request.form.get(SEND_ANYWAY):
-            return render_form(spec, token, _flat(fields), {}, unanswered=unanswered, action=action)
-        submitted = responses.submit(svc.db, svc.keys, token, lambda _claimed: answers,
-                                     instruments=spec.instruments)
-    except AnswerErrors as problems:
-        return render_form(spec, token, _flat(fields), problems.errors, status=422, action=action)
-    except LinkUnavailable:
-        return unavailable()
-    except StorageUnavailable:
-        return render_form(spec, token, _flat(fields), {FORM_ERROR: retry_message()},
-                           status=503, action=action)
-    # Stored: from here on the client is thanked whatever else is down. A job that cannot
-    # be published now stays in the outbox for beat's reconciler.
-    dispatch.after_commit(submitted.jobs)
-    # Sealed and the same length for everyone: the cookie says nothing about the answers.
-    browser_session["thanks"] = thanks_note.note_for(
-        svc.keys, svc.settings, submitted.clinic_id, answers.comment
-    )
-    return None
+    return render_form(spec, token, _flat(fields), errors, **options)
 
 
 def crisis_text() -> str | None:
     """The clinic's crisis text if the answers just sent call for it (the note is used up)."""
     svc = services()
-    note = browser_session.pop("thanks", "")
+    note = request.cookies.get(THANKS_COOKIE) or browser_session.pop("thanks", "")
     return thanks_note.crisis_text(svc.db, svc.keys, str(note), [i18n.current()])
 
 
 @bp.get("/thanks")
 def thanks():
     _speak(request.args.get("lang"))
-    return render_template("form/thanks.html", crisis_text=crisis_text())
+    page = make_response(render_template("form/thanks.html", crisis_text=crisis_text()))
+    page.delete_cookie(THANKS_COOKIE, path="/thanks")
+    return page
 
 
 @bp.app_errorhandler(CSRFError)
@@ -128,7 +163,7 @@ def live_form(token: str) -> links.FormSpec | None:
     if len(token) > 64:
         return None
     try:
-        with services().db.session() as session:
+        with services().db.session(single_statement=True) as session:  # reads only
             spec = links.form_for(session, token, services().keys)
     except LinkUnavailable:
         return None
@@ -143,12 +178,6 @@ def _speak(*candidates: str | None) -> None:
 
 def _instruments(spec: links.FormSpec) -> list[Instrument]:
     return [load(name) for name in spec.instruments]
-
-
-def _shown(spec: links.FormSpec) -> set[str]:
-    """The items the page shows: a goal slot without a goal is not asked."""
-    return {q["id"] for section in form_sections(_instruments(spec), "en", {}, {}, (), spec.goals)
-            for q in section["questions"]}
 
 
 def _fields() -> dict[str, list[str]]:

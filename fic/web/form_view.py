@@ -8,7 +8,7 @@ out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_decimal
@@ -41,6 +41,14 @@ def form_sections(
             sections.append({"title": instrument.title[lang], "questions": questions,
                              "lang": lang})
     return sections
+
+
+def shown_items(instruments: Sequence[Instrument], goal_slots: Collection[int]) -> set[str]:
+    """The ids of the items the page asks: a goal item only for a slot with a live goal
+    (the same choice as form_sections, without drawing anything)."""
+    return {item.id for instrument in instruments
+            for index, item in enumerate(instrument.items)
+            if instrument.id != "goals" or index + 1 in goal_slots}
 
 
 def _goal_wording(instrument: Instrument, item: Item, goals: Sequence[str | None]

@@ -11,7 +11,7 @@ Back on itself. The next client starts from a new link, clean.
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from flask import session as browser_session
 
 from fic import i18n
@@ -49,6 +49,7 @@ def send():
     if page is not None:
         return page
     browser_session.pop(_KEY, None)
+    browser_session["thanks"] = g.fic_thanks  # the done page shows the crisis text by it
     browser_session[_LANGUAGE] = i18n.current()
     return redirect(url_for("kiosk.done"), code=303)
 

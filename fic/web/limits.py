@@ -29,6 +29,7 @@ from fic.settings import Settings
 
 CODE_GUESSES = "20 per 10 minutes"
 SIGN_IN_FAILURES = "40 per 15 minutes"  # above the database's own 30 per address
+UNLIMITED = ("form",)
 # Every v1 blueprint but the docs (static); the inbound webhook has no key: per address.
 API_BLUEPRINTS = ("api", "delivery_api", "settings_api", "api_clients", "api_admin",
                   "api_fhir", "api_inbound")
@@ -49,6 +50,9 @@ def install(app: Flask, settings: Settings) -> Limiter:
         swallow_errors=True,
         in_memory_fallback_enabled=True,
     )
+    # The client's form carries no limit of its own (a link is single use): its requests
+    # skip the limiter's per-request bookkeeping altogether.
+    limiter.request_filter(lambda: request.blueprint in UNLIMITED)
     limiter.limit(CODE_GUESSES, methods=["POST"], deduct_when=_failed)(
         _blueprint(app, "delivery"))
     limiter.limit(SIGN_IN_FAILURES, methods=["POST"], deduct_when=_failed)(

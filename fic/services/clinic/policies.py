@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from fic.errors import PolicyError
 from fic.settings import Settings
 
 _cache: dict[Path, tuple[float, Policy]] = {}
+# A clinic's file is looked at (one stat) at most this often per process.
+_LOOK_EVERY = 1.0
+_looked: dict[Path, tuple[float, float | None]] = {}
 
 
 def policy_path(settings: Settings, clinic_id: uuid.UUID) -> Path:
@@ -20,9 +24,17 @@ def policy_path(settings: Settings, clinic_id: uuid.UUID) -> Path:
 
 def policy_for(settings: Settings, clinic_id: uuid.UUID) -> Policy:
     path = policy_path(settings, clinic_id)
-    try:
-        mtime = path.stat().st_mtime
-    except FileNotFoundError:
+    now = time.monotonic()
+    looked = _looked.get(path)
+    if looked is not None and now - looked[0] < _LOOK_EVERY:
+        mtime = looked[1]
+    else:
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            mtime = None
+        _looked[path] = (now, mtime)
+    if mtime is None:
         return Policy()
     cached = _cache.get(path)
     if cached is None or cached[0] != mtime:
@@ -55,9 +67,12 @@ def install_policy_text(settings: Settings, clinic_id: uuid.UUID, text: str,
     target = policy_path(settings, clinic_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
+    _looked.pop(target, None)  # this process sees it at once (others within _LOOK_EVERY)
     return policy
 
 
 def remove_policy(settings: Settings, clinic_id: uuid.UUID) -> None:
     """Back to the default policy."""
-    policy_path(settings, clinic_id).unlink(missing_ok=True)
+    path = policy_path(settings, clinic_id)
+    path.unlink(missing_ok=True)
+    _looked.pop(path, None)

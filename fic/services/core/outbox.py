@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from fic.storage.db import Database
+from fic.storage.db import Database, table
 from fic.storage.models import Outbox, utcnow
 
 Publisher = Callable[[str, list[str]], bool]
@@ -51,19 +51,32 @@ def flush(db: Database, publish: Publisher, outbox_ids: Iterable[uuid.UUID]) -> 
 
 
 def publish_jobs(db: Database, publish: Publisher, jobs: Sequence[Job]) -> int:
-    """Publish jobs whose rows are committed, then mark them in one statement per outcome."""
-    done = [job.id for job in jobs if publish(job.task, list(job.args))]
-    failed = [job.id for job in jobs if job.id not in set(done)]
-    with db.session() as session:
-        for ids, values in ((done, {"published_at": utcnow()}),
-                            (failed, {"last_error": "broker unreachable"})):
-            if ids:
-                session.execute(
-                    update(Outbox)
-                    .where(Outbox.id.in_(ids))
-                    .values(attempts=Outbox.attempts + 1, **values)
-                )
+    """Publish jobs whose rows are committed, then mark them."""
+    done, failed = hand_over(publish, jobs)
+    mark(db, done, failed)
     return len(done)
+
+
+def hand_over(publish: Publisher, jobs: Sequence[Job]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Publish each job: (the ids published, the ids the broker did not take)."""
+    done = [job.id for job in jobs if publish(job.task, list(job.args))]
+    taken = set(done)
+    return done, [job.id for job in jobs if job.id not in taken]
+
+
+def mark(db: Database, done: Sequence[uuid.UUID], failed: Sequence[uuid.UUID]) -> None:
+    """Mark rows published (or failed): one statement per outcome, each its own transaction
+    (a mark lost to a crash only means a second, harmless publish by the reconciler)."""
+    for ids, statement in ((done, _MARK_PUBLISHED), (failed, _MARK_FAILED)):
+        if ids:
+            with db.connection() as connection:
+                connection.execute(statement, {"ids": list(ids), "now": utcnow()})
+
+
+_OUTBOX = table(Outbox)
+_MARK = update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+_MARK_PUBLISHED = _MARK.values(attempts=_OUTBOX.c.attempts + 1, published_at=bindparam("now"))
+_MARK_FAILED = _MARK.values(attempts=_OUTBOX.c.attempts + 1, last_error="broker unreachable")
 
 
 def relay(

@@ -12,9 +12,8 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, ScalarSelect, bindparam, select, update
+from sqlalchemy import Connection, Executable, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from fic import i18n, jobs
@@ -28,6 +27,7 @@ from fic.settings import Settings
 from fic.storage import repository
 from fic.storage.db import Database, table
 from fic.storage.models import Client, Clinic, FeedbackLink, TherapySession, utcnow
+from fic.storage.models_goals import ClientGoal
 
 DELIVER_LINK = jobs.DELIVER_LINK
 DELIVER_LINK_SMS = jobs.DELIVER_LINK_SMS
@@ -48,6 +48,8 @@ class FormSpec:
     instruments: tuple[str, ...]
     language: str
     goals: tuple[str | None, ...] = ()
+    # the goal slots with a live goal (the goal items the form asks)
+    goal_slots: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,8 @@ def form_for(session: Session, token: str, keys: KeyRing | None = None) -> FormS
     own = goals.form_goals(session, keys, client) if keys is not None else ()
     if not own:
         return FormSpec(tuple(clinic.instruments), language)
-    return FormSpec((*clinic.instruments, goals.GOALS), language, own)
+    slots = frozenset(slot for slot, words in zip(goals.SLOTS, own, strict=False) if words)
+    return FormSpec((*clinic.instruments, goals.GOALS), language, own, slots)
 
 
 def record_session_from_api(
@@ -176,8 +179,8 @@ def answered(session: Session, session_id: uuid.UUID) -> bool:
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A link just consumed, with what answering it needs (from the same statement)."""
+class LiveLink:
+    """A live link with what answering it needs, read in one statement (nothing consumed)."""
 
     link_id: uuid.UUID
     session_id: uuid.UUID
@@ -188,62 +191,47 @@ class Claim:
     spec: FormSpec
 
 
-def claim_link(session: Session, token: str) -> Claim:
-    """Consume the link and every other link to its session in ONE atomic UPDATE.
+def live_for_answers(connection: Connection | Session, token: str) -> LiveLink:
+    """The link, its session's client and clinic and the form's shape, in ONE read.
 
-    `WHERE used_at IS NULL` makes concurrent callers race on the same rows: exactly one
-    gets them (the others see them used and get nothing), and a rollback (answers that
-    did not validate) leaves the link live. The session's client and clinic come back
-    through RETURNING, so the POST needs no further reads.
+    The goal items the client has live come back as slots, not words (the POST that
+    succeeds shows nothing; a page drawn again reads the words through `form_for`).
     """
-    now, mine = utcnow(), sha256_hex(token)
-    rows = session.execute(
-        _claim_statement(), {"b_token_hash": mine, "b_now": now, "b_used_at": now}
-    ).all()
-    row = next((r for r in rows if r.token_hash == mine), None)
+    row = connection.execute(_live_statement(), {"b_token_hash": sha256_hex(token),
+                                                 "b_now": utcnow()}).first()
     if row is None:
         raise LinkUnavailable("link unavailable")
-    return Claim(
-        link_id=row.id, session_id=row.session_id, client_id=_uuid(row.client_id),
+    slots = frozenset(slot for n, slot in enumerate(goals.SLOTS) if (row.goal_mask or 0) >> n & 1)
+    if row.dek_wrapped is None:  # erased: nothing of theirs is shown any more
+        slots = frozenset()
+    instruments = tuple(row.instruments or ["alliance"]) + ((goals.GOALS,) if slots else ())
+    return LiveLink(
+        link_id=_uuid(row.id), session_id=_uuid(row.session_id), client_id=_uuid(row.client_id),
         clinic_id=_uuid(row.clinic_id), dek_kid=row.dek_kid, dek_wrapped=row.dek_wrapped,
-        spec=FormSpec(tuple(row.instruments or ["alliance"]), row.language),
+        spec=FormSpec(instruments, row.client_language or row.clinic_language,
+                      goal_slots=slots),
     )
 
 
 @functools.cache
-def _claim_statement() -> Executable:
-    """claim_link's UPDATE … RETURNING, built once (Core, so no ORM work per POST)."""
-    link, therapy, client, clinic = (
-        table(FeedbackLink), table(TherapySession), table(Client), table(Clinic))
-    live = (
-        select(link.c.session_id)
+def _live_statement() -> Executable:
+    """live_for_answers' SELECT, built once (Core, so no ORM work per POST)."""
+    link, therapy, client, clinic, goal = (table(FeedbackLink), table(TherapySession),
+                                           table(Client), table(Clinic), table(ClientGoal))
+    mask = case(*((goal.c.slot == slot, 1 << n) for n, slot in enumerate(goals.SLOTS)), else_=0)
+    live_goals = (select(func.sum(mask)).where(goal.c.client_id == client.c.id,
+                                               goal.c.retired_at.is_(None))
+                  .correlate(client).scalar_subquery())
+    return (
+        select(link.c.id, link.c.session_id, client.c.id.label("client_id"), client.c.clinic_id,
+               client.c.dek_kid, client.c.dek_wrapped, client.c.language.label("client_language"),
+               clinic.c.language.label("clinic_language"),
+               clinic.c.form_instruments.label("instruments"), live_goals.label("goal_mask"))
+        .join(therapy, therapy.c.id == link.c.session_id)
+        .join(client, client.c.id == therapy.c.client_id)
+        .join(clinic, clinic.c.id == client.c.clinic_id)
         .where(link.c.token_hash == bindparam("b_token_hash"), link.c.used_at.is_(None),
                link.c.expires_at > bindparam("b_now"))
-        .scalar_subquery()
-    )
-    client_id = (
-        select(therapy.c.client_id).where(therapy.c.id == link.c.session_id)
-        .correlate(link).scalar_subquery()
-    )
-
-    def of_client(column: ColumnElement[Any]) -> ScalarSelect[Any]:
-        return select(column).where(client.c.id == client_id).scalar_subquery()
-
-    def of_clinic(column: ColumnElement[Any]) -> ScalarSelect[Any]:
-        return select(column).where(clinic.c.id == of_client(client.c.clinic_id)).scalar_subquery()
-
-    return (
-        update(link)
-        .where(link.c.session_id == live, link.c.used_at.is_(None))
-        .values(used_at=bindparam("b_used_at"))
-        .returning(
-            link.c.id, link.c.session_id, link.c.token_hash, client_id.label("client_id"),
-            of_client(client.c.clinic_id).label("clinic_id"),
-            of_client(client.c.dek_kid).label("dek_kid"),
-            of_client(client.c.dek_wrapped).label("dek_wrapped"),
-            of_clinic(clinic.c.form_instruments).label("instruments"),
-            of_clinic(clinic.c.language).label("language"),
-        )
     )
 
 

@@ -1,34 +1,33 @@
 """A client submits the form: validate, store the response and its evaluation job together.
 
-One transaction and, on PostgreSQL, three round trips: the claim (one UPDATE … RETURNING
-that consumes the link and brings back the client and clinic), one statement writing the
-response, its answers and the outbox row, and the commit. On SQLite the write is three
-statements in the same transaction (SQLite has no data-modifying CTEs; its "round trips"
-are function calls). Answers are read only once the link is held, so answers that do not
-validate roll the claim back and the link stays live.
+Two round trips on PostgreSQL: one read of the live link with its form (nothing is held,
+so answers that do not validate leave the link live), then ONE statement that claims the
+link and every other link to its session (`UPDATE … WHERE used_at IS NULL`, atomic) and,
+only if it got this link, writes the response, its answers and the outbox row. A single
+statement is its own transaction, so neither BEGIN nor COMMIT costs a trip. On SQLite
+(no data-modifying CTEs, no network between) the claim and the writes are separate
+statements in one transaction. UNIQUE(response.session_id) backs the claim up either way.
 """
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, bindparam, insert, select, update
+from sqlalchemy import Connection, CursorResult, bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
 
 from fic import jobs
 from fic.crypto import KeyRing, WrappedKey
 from fic.domain.answers import AnswerErrors, Answers
 from fic.errors import LinkUnavailable, StorageUnavailable
 from fic.services.core import outbox
-from fic.services.forms.links import Claim, FormSpec, claim_link
+from fic.services.forms.links import FormSpec, LiveLink, live_for_answers
 from fic.storage import counts, repository
 from fic.storage.db import Database, table
-from fic.storage.models import Answer, Client, Outbox, Response, utcnow
+from fic.storage.models import Answer, Client, FeedbackLink, Outbox, Response, utcnow
 
 EVALUATE = jobs.EVALUATE_RESPONSE
 
@@ -53,24 +52,61 @@ class Rejected(AnswerErrors):
 
 
 def given(answers: Answers) -> Callable[[FormSpec], Answers]:
-    """Answers read already (an import, the demo), whatever form the claim brings back."""
+    """Answers read already (an import, the demo), whatever form the link brings back."""
     return lambda _form: answers
+
+
+def live(db: Database, token: str) -> LiveLink:
+    """The live link and its form in one read (LinkUnavailable if there is none)."""
+    with db.connection() as connection:
+        return live_for_answers(connection, token)
 
 
 def submit(
     db: Database, keys: KeyRing, token: str, read: Callable[[FormSpec], Answers],
     instruments: Sequence[str] | None = None,
 ) -> Submitted:
-    """Consume the link, read the answers for its form, store them and queue the evaluation.
+    """Read the link's form, read the answers for it, then store them and queue the evaluation.
 
-    `read` turns the clinic's form into validated answers (it raises AnswerErrors).
-    `instruments`: the form as the client saw it (with their goals), if the caller read it
-    already; else the clinic's, from the claim.
+    `read` turns the form into validated answers (it raises AnswerErrors).
     """
+    link = live(db, token)
+    try:
+        answers = read(link.spec)
+    except AnswerErrors as problems:
+        raise Rejected(problems.errors, link.spec) from None
+    return store(db, keys, link, answers, instruments)
+
+
+def store(db: Database, keys: KeyRing, link: LiveLink, answers: Answers,
+          instruments: Sequence[str] | None = None) -> Submitted:
+    """Consume the link and store validated answers with their evaluation job, atomically.
+
+    `instruments`: the form as the client saw it, if not the link's own.
+    """
+    response_id, now = uuid.uuid4(), utcnow()
+    comment_ct = None
+    if answers.comment:
+        wrapped = _data_key(db, keys, link)
+        comment_ct = keys.seal(answers.comment, wrapped, repository.client_key_owner(
+            link.client_id), repository.comment_binding(response_id))
+    job = outbox.Job(uuid.uuid4(), EVALUATE, (str(response_id),))
+    row = {"response_id": response_id, "session_id": link.session_id, "link_id": link.link_id,
+           "instrument": ",".join(instruments or link.spec.instruments),
+           "comment_ct": comment_ct, "now": now, "job_id": job.id, "task": job.task,
+           "args": list(job.args), "items": list(answers.values),
+           "values": list(answers.values.values())}
     for attempt in (1, 2):
         try:
-            with db.session() as session:
-                return _submit(session, keys, token, read, db.is_sqlite, instruments)
+            with db.connection() as connection:
+                stored = (_write_sqlite if db.is_sqlite else _write_postgres)(connection, row)
+                if not stored and attempt == 2:
+                    # The first try may have been written before its connection died.
+                    stored = connection.execute(_STORED, {"id": response_id}).first() is not None
+                if not stored:
+                    raise LinkUnavailable("link unavailable")
+            counts.committed(counts.FORMS)
+            return Submitted(response_id, link.clinic_id, answers, (job,))
         except IntegrityError:
             # Another link to the same session won the race: the neutral answer of a used link.
             raise LinkUnavailable("link unavailable") from None
@@ -83,77 +119,84 @@ def submit(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _submit(session: Session, keys: KeyRing, token: str, read: Callable[[FormSpec], Answers],
-            sqlite: bool, instruments: Sequence[str] | None) -> Submitted:
-    claim = claim_link(session, token)
-    try:
-        answers = read(claim.spec)
-    except AnswerErrors as problems:
-        raise Rejected(problems.errors, claim.spec) from None
-    response_id, now = uuid.uuid4(), utcnow()
-    comment_ct = None
-    if answers.comment:
-        wrapped = _data_key(session, keys, claim)
-        comment_ct = keys.seal(answers.comment, wrapped, repository.client_key_owner(
-            claim.client_id), repository.comment_binding(response_id))
-    job = outbox.Job(uuid.uuid4(), EVALUATE, (str(response_id),))
-    response = {"id": response_id, "session_id": claim.session_id, "link_id": claim.link_id,
-                "instrument": ",".join(instruments or claim.spec.instruments),
-                "comment_ct": comment_ct, "submitted_at": now}
-    rows = [{"response_id": response_id, "item": k, "value": v}
-            for k, v in answers.values.items()]
-    job_row = {"id": job.id, "task": job.task, "args": list(job.args), "created_at": now,
-               "attempts": 0}
-    if sqlite:
-        session.execute(insert(table(Response)), response)
-        if rows:
-            session.execute(insert(table(Answer)), rows)
-        session.execute(insert(table(Outbox)), job_row)
-    else:
-        params = {**{f"r_{k}": v for k, v in response.items()},
-                  **{f"o_{k}": v for k, v in job_row.items()}}
-        for n, row in enumerate(rows):
-            params.update({f"a{n}_item": row["item"], f"a{n}_value": row["value"]})
-        session.execute(_one_write(len(rows)), params)
-    counts.wrote(session, counts.FORMS)
-    return Submitted(response_id, claim.clinic_id, answers, (job,))
+# Claim, response, answers and outbox row in ONE PostgreSQL statement. The claim takes
+# every live link of the session; the rest is written only if it took this one.
+_WRITE_POSTGRES = text("""
+WITH claim AS (
+    UPDATE feedback_link SET used_at = :now
+    WHERE session_id = :session_id AND used_at IS NULL
+      AND EXISTS (SELECT 1 FROM feedback_link mine
+                  WHERE mine.id = :link_id AND mine.used_at IS NULL AND mine.expires_at > :now)
+    RETURNING id
+), new_response AS (
+    INSERT INTO response (id, session_id, link_id, instrument, comment_ct, submitted_at)
+    SELECT :response_id, :session_id, :link_id, :instrument, :comment_ct, :now
+    FROM claim WHERE claim.id = :link_id
+    RETURNING id
+), new_answers AS (
+    INSERT INTO answer (response_id, item, value)
+    SELECT new_response.id, given.item, given.value FROM new_response,
+           unnest(CAST(:items AS varchar[]), CAST(:values AS integer[])) AS given(item, value)
+)
+INSERT INTO outbox (id, task, args, created_at, attempts)
+SELECT :job_id, :task, CAST(:args AS json), :now, 0 FROM new_response
+RETURNING id
+""").bindparams(bindparam("now", type_=Response.submitted_at.type),
+                bindparam("args", type_=Outbox.args.type))
 
 
-@functools.cache
-def _one_write(answers: int) -> Executable:
-    """Response, answers and outbox row as one PostgreSQL statement (built once per size)."""
-    response, answer, job = table(Response), table(Answer), table(Outbox)
-    ctes = [insert(response).values({c.name: bindparam(f"r_{c.name}") for c in response.c
-                                     if c.name in _RESPONSE}).cte("new_response")]
-    if answers:
-        ctes.append(insert(answer).values([
-            {"response_id": bindparam("r_id"), "item": bindparam(f"a{n}_item"),
-             "value": bindparam(f"a{n}_value")} for n in range(answers)
-        ]).cte("new_answers"))
-    return insert(job).values({c.name: bindparam(f"o_{c.name}") for c in job.c
-                               if c.name in _JOB}).add_cte(*ctes)
+_STORED = select(table(Response).c.id).where(table(Response).c.id == bindparam("id"))
 
 
-_RESPONSE = ("id", "session_id", "link_id", "instrument", "comment_ct", "submitted_at")
-_JOB = ("id", "task", "args", "created_at", "attempts")
+def _write_postgres(connection: Connection, row: dict[str, Any]) -> bool:
+    return connection.execute(_WRITE_POSTGRES, row).first() is not None
 
 
-def _data_key(session: Session, keys: KeyRing, claim: Claim) -> WrappedKey:
+def _write_sqlite(connection: Connection, row: dict[str, Any]) -> bool:
+    link = table(FeedbackLink)
+    claimed = connection.execute(
+        update(link)
+        .where(link.c.session_id == bindparam("b_session_id"), link.c.used_at.is_(None),
+               select(link.c.id).where(link.c.id == bindparam("b_link_id"),
+                                       link.c.expires_at > bindparam("b_now")).exists())
+        .values(used_at=bindparam("b_now"))
+        .returning(link.c.id),
+        {"b_session_id": row["session_id"], "b_link_id": row["link_id"], "b_now": row["now"]},
+    ).scalars().all()
+    if row["link_id"] not in claimed:
+        return False
+    connection.execute(insert(table(Response)), {
+        "id": row["response_id"], "session_id": row["session_id"], "link_id": row["link_id"],
+        "instrument": row["instrument"], "comment_ct": row["comment_ct"],
+        "submitted_at": row["now"]})
+    if row["items"]:
+        connection.execute(insert(table(Answer)), [
+            {"response_id": row["response_id"], "item": item, "value": value}
+            for item, value in zip(row["items"], row["values"], strict=True)])
+    connection.execute(insert(table(Outbox)), {
+        "id": row["job_id"], "task": row["task"], "args": row["args"], "created_at": row["now"],
+        "attempts": 0})
+    return True
+
+
+def _data_key(db: Database, keys: KeyRing, link: LiveLink) -> WrappedKey:
     """The client's data key; made here on the client's first comment (a rare extra trip)."""
-    if claim.dek_wrapped is not None and claim.dek_kid is not None:
-        return WrappedKey(claim.dek_kid, claim.dek_wrapped)
-    wrapped = keys.new_data_key(repository.client_key_owner(claim.client_id))
-    made = cast(CursorResult[Any], session.execute(
-        update(Client)
-        .where(Client.id == claim.client_id, Client.dek_wrapped.is_(None))
-        .values(dek_kid=wrapped.kid, dek_wrapped=wrapped.blob)
-        .execution_options(synchronize_session=False)
-    )).rowcount
-    if made:
-        return wrapped
-    # A concurrent first comment of the same client stored its key first: use that one.
-    kid, blob = session.execute(
-        select(Client.dek_kid, Client.dek_wrapped).where(Client.id == claim.client_id)
-    ).one()
+    if link.dek_wrapped is not None and link.dek_kid is not None:
+        return WrappedKey(link.dek_kid, link.dek_wrapped)
+    wrapped = keys.new_data_key(repository.client_key_owner(link.client_id))
+    with db.session() as session:
+        made = cast(CursorResult[Any], session.execute(
+            update(Client)
+            .where(Client.id == link.client_id, Client.dek_wrapped.is_(None))
+            .values(dek_kid=wrapped.kid, dek_wrapped=wrapped.blob)
+            .execution_options(synchronize_session=False)
+        )).rowcount
+        if made:
+            return wrapped
+        # A concurrent first comment of the same client stored its key first: use that one.
+        kid, blob = session.execute(
+            select(Client.dek_kid, Client.dek_wrapped).where(Client.id == link.client_id)
+        ).one()
     assert kid is not None and blob is not None  # noqa: S101 - stored by the other comment
     return WrappedKey(kid, blob)
+
