@@ -41,7 +41,7 @@ COMMANDS = {
     "demo": ("demo", "Create a demo clinic with realistic histories, print a working link, "
                      "serve the app."),
     "run": ("embedded", "Run a local development server."),
-    "mail": ("embedded", "The emails and SMS fic wrote to files (embedded mode without a mail "
+    "mail": ("mail", "The emails and SMS fic wrote to files (embedded mode without a mail "
                          "server)."),
     "backup": ("ops", "A consistent copy of the database and instance files, without the keys."),
     "restore": ("ops", "Restore a `fic backup` folder into this install (its database must be "
