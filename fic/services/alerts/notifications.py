@@ -169,17 +169,15 @@ def _recipients(
 
 def _send_all(db: Database, senders: Senders, message: Message, recipients: list[Recipient],
               now: datetime | None) -> Outcome:
-    sent = failed = later = 0
-    for recipient in recipients:
-        result = _send_one(db, senders, message, recipient, now or clock.now())
-        sent, failed, later = sent + (result == "sent"), failed + (result == "failed"), later + (
-            result == ledger.LATER
-        )
-    return Outcome(sent, failed, later)
+    """Every recipient's message prepared first, their leases claimed in one commit, sent
+    one after another (email on this process's pooled SMTP connection), recorded in one."""
+    sends = [_prepare(senders, message, recipient) for recipient in recipients]
+    results = ledger.deliver_all(db, sends, now or clock.now(), senders.settings)
+    return Outcome(results.count(ledger.SENT), results.count(ledger.FAILED),
+                   results.count(ledger.LATER))
 
 
-def _send_one(db: Database, senders: Senders, message: Message, recipient: Recipient,
-              now: datetime) -> str:
+def _prepare(senders: Senders, message: Message, recipient: Recipient) -> ledger.Send:
     to = recipient.address
     stage = f":{message.stage}" if message.kind == "escalation" else ""
     key = f"{message.kind}:{message.alert_id}{stage}:{to.ref}:{recipient.channel}"
@@ -204,8 +202,7 @@ def _send_one(db: Database, senders: Senders, message: Message, recipient: Recip
         def on_sent(session: Session, done: datetime) -> None:
             _record_notification(session, message.alert_id, staff_id, claimed[0].number, done)
 
-    return ledger.deliver(db, spec, now, via.timeout(senders), send, senders.settings,
-                          on_sent=on_sent)
+    return ledger.Send(spec, via.timeout(senders), send, on_sent)
 
 
 def _record_notification(session: Session, alert_id: uuid.UUID, staff_id: uuid.UUID,
