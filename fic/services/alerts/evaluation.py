@@ -49,8 +49,8 @@ NOTIFY = jobs.NOTIFY_ALERT
 
 def evaluate_response(
     db: Database, keys: KeyRing, settings: Settings, response_id: uuid.UUID
-) -> tuple[uuid.UUID, ...]:
-    """Create this response's alerts once; returns the outbox ids of their notifications."""
+) -> tuple[outbox.Job, ...]:
+    """Create this response's alerts once; returns the outbox jobs of their notifications."""
     with db.session() as session:
         found = _inputs(session, response_id)
         if found is None:
@@ -84,7 +84,7 @@ def evaluate_response(
             state.policy_key, state.snapshot = key, tracker.snapshot()
         _store_episodes(session, client.id, tracker.course().episodes, index.numbered())
         return tuple(
-            outbox.add(session, NOTIFY, alert_id)
+            outbox.add_job(session, NOTIFY, alert_id)
             for alert_id, level in _record(session, client.id, response, mine)
             if level in ruptures.PUSHED
         )
