@@ -13,8 +13,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from fic import clock
 from fic.crypto import KeyRing
@@ -26,7 +28,7 @@ from fic.services.core import channels
 from fic.services.delivery import ledger
 from fic.settings import Settings
 from fic.storage.db import Database, table, upsert
-from fic.storage.models import Alert, Client, Notification, Staff
+from fic.storage.models import Alert, Client, Clinic, Notification, Staff
 from fic.storage.models_delivery import AlertEscalation
 
 # Escalation stage -> who hears of it: first the supervisor, then the on-call address.
@@ -75,7 +77,8 @@ def notify_alert(
 ) -> Outcome:
     """Send the alert to everyone its level is routed to, each once."""
     with db.session() as session:
-        alert = session.get(Alert, alert_id)
+        loaded = _load(session, alert_id)  # held: the identity map keeps rows weakly
+        alert = loaded[0] if loaded else None
         if alert is None or alert.level not in wording.LEVEL_TEXT:
             return Outcome(0, 0)
         policy, message = _message(session, alert, "alert")
@@ -89,7 +92,8 @@ def notify_escalation(
     """Send every escalation stage reached so far (already-sent ones are skipped)."""
     total = Outcome(0, 0)
     with db.session() as session:
-        alert = session.get(Alert, alert_id)
+        loaded = _load(session, alert_id)  # held: the identity map keeps rows weakly
+        alert = loaded[0] if loaded else None
         state = session.get(AlertEscalation, alert_id)
         if alert is None or state is None or alert.acknowledged_at is not None:
             return total
@@ -130,6 +134,24 @@ def alert_content(settings: Settings, message: Message, to: str, delivery_key: s
         payload["escalation_stage"] = message.stage
     return channels.Content(mail.subject, mail.text, f"{mail.subject}: {ack_url or url}",
                             html=mail.html, payload=payload, message_id=mail.message_id)
+
+
+def _load(session: Session, alert_id: uuid.UUID) -> tuple[Any, ...] | None:
+    """The alert with its client, clinic, clinician and supervisor in one statement (while
+    the caller holds them, the session's later `get`s of those rows need none)."""
+    row = session.execute(_LOAD, {"alert": alert_id}).first()
+    return None if row is None else tuple(row)
+
+
+_CLINICIAN, _SUPERVISOR = aliased(Staff), aliased(Staff)
+_LOAD = (  # built once: every alert runs it
+    select(Alert, Client, Clinic, _CLINICIAN, _SUPERVISOR)
+    .join(Client, Client.id == Alert.client_id)
+    .join(Clinic, Clinic.id == Client.clinic_id)
+    .outerjoin(_CLINICIAN, _CLINICIAN.id == Client.clinician_id)
+    .outerjoin(_SUPERVISOR, _SUPERVISOR.id == _CLINICIAN.supervisor_id)
+    .where(Alert.id == bindparam("alert", type_=Alert.id.type))
+)
 
 
 def _message(
