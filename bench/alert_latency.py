@@ -90,9 +90,12 @@ async def offer(poster: Poster, tokens: list[str], rate: float) -> dict[str, flo
     returned: dict[str, float] = {}
     failures = 0
 
+    sent_at: list[float] = []
+
     async def one(index: int, token: str) -> None:
         nonlocal failures
         await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
+        sent_at.append(time.monotonic())
         status, at = await poster.post(token)
         if status == 303:
             returned[token] = at
@@ -100,6 +103,9 @@ async def offer(poster: Poster, tokens: list[str], rate: float) -> dict[str, flo
             failures += 1
 
     await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
+    if len(sent_at) > 1:  # the load generator keeps up: the rate it really offered
+        print(f"  offered {rate:.0f} forms/s, achieved "
+              f"{(len(sent_at) - 1) / (max(sent_at) - min(sent_at)):.1f}", flush=True)
     if failures:
         print(f"  {failures} POSTs were not thanked", flush=True)
     return returned

@@ -18,7 +18,7 @@ def evaluate_response(response_id: str) -> None:
     # An alert's notification is this worker's very next job, so it runs here rather than
     # a broker hop away. Its outbox row is marked once the sends are done; if they fail or
     # the worker dies first, the reconciler publishes it and the ledger sends nothing twice.
-    outbox.flush(svc.db, _notify_here, notify_jobs)
+    outbox.publish_jobs(svc.db, _notify_here, notify_jobs)
 
 
 def _notify_here(task: str, args: list[str]) -> bool:

@@ -14,7 +14,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 
 from fic import clock
@@ -32,7 +32,7 @@ def mail_folder(instance_path: Path) -> Path:
     return instance_path / "mail"
 
 
-def write_email(folder: Path, message: EmailMessage) -> Path:
+def write_email(folder: Path, message: Message) -> Path:
     return _write(folder, "eml", message.as_bytes())
 
 

@@ -17,7 +17,7 @@ import smtplib
 import ssl
 import threading
 import time
-from email.message import EmailMessage
+from email.message import Message
 
 from fic.settings import Settings
 
@@ -59,7 +59,7 @@ class _Pool:
 _POOL = _Pool()
 
 
-def send(settings: Settings, message: EmailMessage) -> None:
+def send(settings: Settings, message: Message) -> None:
     """Send on a pooled connection; raises OSError / smtplib.SMTPException on failure."""
     key: Key = (settings.smtp_host, settings.smtp_port, settings.smtp_username,
                 settings.smtp_starttls)

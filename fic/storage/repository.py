@@ -3,13 +3,15 @@ course, supervisees, and the row bindings that seal a client's text."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, and_, bindparam, func, select, tuple_
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from fic.crypto import binding
 from fic.errors import NotFound
@@ -20,7 +22,6 @@ from fic.storage.models import (
     Response,
     Staff,
     TherapySession,
-    UTCDateTime,
 )
 
 
@@ -104,23 +105,34 @@ def sessions_from(
     session: Session, client_id: uuid.UUID, first_id: uuid.UUID
 ) -> tuple[int, list[tuple[uuid.UUID, uuid.UUID | None]]] | None:
     """How many sessions come before `first_id` in course order, and session_index's rows
-    from it on; None if it is not one of the client's sessions."""
-    first = session.get(TherapySession, first_id)
-    if first is None or first.client_id != client_id:
+    from it on; None if it is not one of the client's sessions. One statement."""
+    rows = session.execute(_sessions_from(), {"client": client_id, "first": first_id}).all()
+    if not rows:
         return None
+    return int(rows[0][2] or 0), [(row[0], row[1]) for row in rows]
+
+
+@functools.cache
+def _sessions_from() -> Select[Any]:
+    """Built once: the worker runs it for every form (building it costs more than running)."""
+    first, older = aliased(TherapySession), aliased(TherapySession)
+    client_id = bindparam("client", type_=TherapySession.client_id.type)
     place = tuple_(TherapySession.held_at, TherapySession.created_at)
-    mark = tuple_(literal(first.held_at, UTCDateTime), literal(first.created_at, UTCDateTime))
-    before = session.scalar(
-        select(func.count()).select_from(TherapySession)
-        .where(TherapySession.client_id == client_id, place < mark)
+    mark = tuple_(first.held_at, first.created_at)
+    before = (
+        select(func.count()).select_from(older)
+        .where(older.client_id == client_id, tuple_(older.held_at, older.created_at) < mark)
+        .correlate(first).scalar_subquery()
     )
-    rows = session.execute(
-        select(TherapySession.id, Response.id)
+    return (
+        select(TherapySession.id, Response.id, before)
+        .select_from(first)
+        .join(TherapySession, and_(TherapySession.client_id == first.client_id, place >= mark))
         .outerjoin(Response, Response.session_id == TherapySession.id)
-        .where(TherapySession.client_id == client_id, place >= mark)
+        .where(first.id == bindparam("first", type_=TherapySession.id.type),
+               first.client_id == client_id)
         .order_by(TherapySession.held_at, TherapySession.created_at)
-    ).all()
-    return int(before or 0), [(row[0], row[1]) for row in rows]
+    )
 
 
 def supervisees(session: Session, supervisor_id: uuid.UUID) -> Sequence[Staff]:

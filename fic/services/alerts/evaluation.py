@@ -20,8 +20,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from fic import jobs
 from fic.crypto import KeyRing
@@ -49,19 +49,16 @@ NOTIFY = jobs.NOTIFY_ALERT
 
 def evaluate_response(
     db: Database, keys: KeyRing, settings: Settings, response_id: uuid.UUID
-) -> tuple[uuid.UUID, ...]:
-    """Create this response's alerts once; returns the outbox ids of their notifications."""
+) -> tuple[outbox.Job, ...]:
+    """Create this response's alerts once; returns the outbox jobs of their notifications."""
     with db.session() as session:
-        response = session.get(Response, response_id)
-        if response is None:
+        found = _inputs(session, response_id)
+        if found is None:
             return ()
-        therapy = session.get(TherapySession, response.session_id)
-        client = session.get(Client, therapy.client_id) if therapy else None
-        assert therapy is not None and client is not None  # noqa: S101 - foreign keys
+        response, therapy, client, state = found
         policy = policy_for(settings, client.clinic_id)
         alliance, wellbeing = load(ALLIANCE), load(WELLBEING)
         key = _policy_key(policy, alliance, wellbeing)
-        state = session.get(CourseState, client.id)
         index = _tail(session, client.id, state, therapy.id)
         if index is None or not _resumable(state, key, index, index.number_of(therapy.id)):
             index = Index(0, repository.session_index(session, client.id))
@@ -87,10 +84,27 @@ def evaluate_response(
             state.policy_key, state.snapshot = key, tracker.snapshot()
         _store_episodes(session, client.id, tracker.course().episodes, index.numbered())
         return tuple(
-            outbox.add(session, NOTIFY, alert_id)
+            outbox.add_job(session, NOTIFY, alert_id)
             for alert_id, level in _record(session, client.id, response, mine)
             if level in ruptures.PUSHED
         )
+
+
+def _inputs(session: Session, response_id: uuid.UUID
+            ) -> tuple[Response, TherapySession, Client, CourseState | None] | None:
+    """The response with its answers, session, client and kept state: one statement."""
+    row = session.execute(_INPUTS, {"response": response_id}).unique().first()
+    return None if row is None else (row[0], row[1], row[2], row[3])
+
+
+_INPUTS = (  # built once: the worker runs it for every form
+    select(Response, TherapySession, Client, CourseState)
+    .join(TherapySession, TherapySession.id == Response.session_id)
+    .join(Client, Client.id == TherapySession.client_id)
+    .outerjoin(CourseState, CourseState.client_id == Client.id)
+    .options(joinedload(Response.answers))
+    .where(Response.id == bindparam("response", type_=Response.id.type))
+)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from fic import clock
 from fic.crypto import KeyRing
@@ -26,7 +28,7 @@ from fic.services.core import channels
 from fic.services.delivery import ledger
 from fic.settings import Settings
 from fic.storage.db import Database, table, upsert
-from fic.storage.models import Alert, Client, Notification, Staff
+from fic.storage.models import Alert, Client, Clinic, Notification, Staff
 from fic.storage.models_delivery import AlertEscalation
 
 # Escalation stage -> who hears of it: first the supervisor, then the on-call address.
@@ -75,7 +77,8 @@ def notify_alert(
 ) -> Outcome:
     """Send the alert to everyone its level is routed to, each once."""
     with db.session() as session:
-        alert = session.get(Alert, alert_id)
+        loaded = _load(session, alert_id)  # held: the identity map keeps rows weakly
+        alert = loaded[0] if loaded else None
         if alert is None or alert.level not in wording.LEVEL_TEXT:
             return Outcome(0, 0)
         policy, message = _message(session, alert, "alert")
@@ -89,7 +92,8 @@ def notify_escalation(
     """Send every escalation stage reached so far (already-sent ones are skipped)."""
     total = Outcome(0, 0)
     with db.session() as session:
-        alert = session.get(Alert, alert_id)
+        loaded = _load(session, alert_id)  # held: the identity map keeps rows weakly
+        alert = loaded[0] if loaded else None
         state = session.get(AlertEscalation, alert_id)
         if alert is None or state is None or alert.acknowledged_at is not None:
             return total
@@ -132,6 +136,24 @@ def alert_content(settings: Settings, message: Message, to: str, delivery_key: s
                             html=mail.html, payload=payload, message_id=mail.message_id)
 
 
+def _load(session: Session, alert_id: uuid.UUID) -> tuple[Any, ...] | None:
+    """The alert with its client, clinic, clinician and supervisor in one statement (while
+    the caller holds them, the session's later `get`s of those rows need none)."""
+    row = session.execute(_LOAD, {"alert": alert_id}).first()
+    return None if row is None else tuple(row)
+
+
+_CLINICIAN, _SUPERVISOR = aliased(Staff), aliased(Staff)
+_LOAD = (  # built once: every alert runs it
+    select(Alert, Client, Clinic, _CLINICIAN, _SUPERVISOR)
+    .join(Client, Client.id == Alert.client_id)
+    .join(Clinic, Clinic.id == Client.clinic_id)
+    .outerjoin(_CLINICIAN, _CLINICIAN.id == Client.clinician_id)
+    .outerjoin(_SUPERVISOR, _SUPERVISOR.id == _CLINICIAN.supervisor_id)
+    .where(Alert.id == bindparam("alert", type_=Alert.id.type))
+)
+
+
 def _message(
     session: Session, alert: Alert, kind: str, stage: int = 0
 ) -> tuple[DeliveryPolicy, Message]:
@@ -169,17 +191,15 @@ def _recipients(
 
 def _send_all(db: Database, senders: Senders, message: Message, recipients: list[Recipient],
               now: datetime | None) -> Outcome:
-    sent = failed = later = 0
-    for recipient in recipients:
-        result = _send_one(db, senders, message, recipient, now or clock.now())
-        sent, failed, later = sent + (result == "sent"), failed + (result == "failed"), later + (
-            result == ledger.LATER
-        )
-    return Outcome(sent, failed, later)
+    """Every recipient's message prepared first, their leases claimed in one commit, sent
+    one after another (email on this process's pooled SMTP connection), recorded in one."""
+    sends = [_prepare(senders, message, recipient) for recipient in recipients]
+    results = ledger.deliver_all(db, sends, now or clock.now(), senders.settings)
+    return Outcome(results.count(ledger.SENT), results.count(ledger.FAILED),
+                   results.count(ledger.LATER))
 
 
-def _send_one(db: Database, senders: Senders, message: Message, recipient: Recipient,
-              now: datetime) -> str:
+def _prepare(senders: Senders, message: Message, recipient: Recipient) -> ledger.Send:
     to = recipient.address
     stage = f":{message.stage}" if message.kind == "escalation" else ""
     key = f"{message.kind}:{message.alert_id}{stage}:{to.ref}:{recipient.channel}"
@@ -204,8 +224,7 @@ def _send_one(db: Database, senders: Senders, message: Message, recipient: Recip
         def on_sent(session: Session, done: datetime) -> None:
             _record_notification(session, message.alert_id, staff_id, claimed[0].number, done)
 
-    return ledger.deliver(db, spec, now, via.timeout(senders), send, senders.settings,
-                          on_sent=on_sent)
+    return ledger.Send(spec, via.timeout(senders), send, on_sent)
 
 
 def _record_notification(session: Session, alert_id: uuid.UUID, staff_id: uuid.UUID,

@@ -32,9 +32,14 @@ class Job:
 
 
 def add(session: Session, task: str, *ids: uuid.UUID) -> uuid.UUID:
-    row = Outbox(id=uuid.uuid4(), task=task, args=[str(i) for i in ids])
-    session.add(row)
-    return row.id
+    return add_job(session, task, *ids).id
+
+
+def add_job(session: Session, task: str, *ids: uuid.UUID) -> Job:
+    """`add`, returning the job as written, so publishing it needs no read (publish_jobs)."""
+    job = Job(uuid.uuid4(), task, tuple(str(i) for i in ids))
+    session.add(Outbox(id=job.id, task=task, args=list(job.args)))
+    return job
 
 
 def flush(db: Database, publish: Publisher, outbox_ids: Iterable[uuid.UUID]) -> int:

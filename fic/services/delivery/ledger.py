@@ -3,8 +3,10 @@
 Every outgoing message has a unique delivery key (what, to whom, which channel). Before a
 provider is called, `claim` writes the row and takes a lease in one compare-and-set
 UPDATE, committed, so of concurrent or redelivered tasks only one holds the right to
-send. `finish` records the outcome and, on failure, when to try again (exponential
-backoff) or that fic gave up ("dead", shown to admins). A worker that dies mid-send
+send. The outcome is recorded after the call and, on failure, when to try again
+(exponential backoff) or that fic gave up ("dead", shown to admins). The messages of one
+event (an alert's recipients) are claimed in one commit and recorded in one commit
+(`deliver_all`). A worker that dies mid-send
 leaves a lease that runs out; the next claim after that sends again with the same
 message id / delivery id, so providers and receivers can drop the rare duplicate of a
 message that was accepted in the instant before the crash.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,41 +55,53 @@ class Spec:
 
 
 def claim(db: Database, spec: Spec, now: datetime, lease: timedelta) -> Claim | str:
-    """The right to call the provider now, or DONE / LATER. One transaction.
+    """The right to call the provider now, or DONE / LATER. One transaction."""
+    return claim_all(db, [(spec, lease)], now)[0]
+
+
+def claim_all(db: Database, specs: Sequence[tuple[Spec, timedelta]], now: datetime
+              ) -> list[Claim | str]:
+    """`claim` for several messages (one alert's recipients) in one transaction.
 
     A new message (the usual case) is one INSERT … ON CONFLICT DO NOTHING: of concurrent
     or redelivered tasks exactly one inserts the row. An existing row is taken over only
     by the compare-and-set UPDATE (a retry that is due, or a lease that ran out).
     """
     with db.session() as session:
-        delivery_id, number = uuid.uuid4(), 1
-        if not _insert_new(session, spec, delivery_id, now, now + lease):
-            row = session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.key == spec.key,
-                    or_(
-                        and_(
-                            Delivery.status.in_(("pending", "failed")),
-                            or_(Delivery.next_attempt_at.is_(None),
-                                Delivery.next_attempt_at <= now),
-                        ),
-                        and_(Delivery.status == "sending", Delivery.claimed_until <= now),
+        held = [_claim_one(session, spec, now, lease) for spec, lease in specs]
+        attempts = [{"id": h.attempt_id, "delivery_id": h.delivery_id, "number": h.number,
+                     "started_at": now} for h in held if isinstance(h, Claim)]
+        if attempts:
+            session.execute(insert(table(DeliveryAttempt)), attempts)
+        return held
+
+
+def _claim_one(session: Session, spec: Spec, now: datetime, lease: timedelta) -> Claim | str:
+    delivery_id, number = uuid.uuid4(), 1
+    if not _insert_new(session, spec, delivery_id, now, now + lease):
+        row = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.key == spec.key,
+                or_(
+                    and_(
+                        Delivery.status.in_(("pending", "failed")),
+                        or_(Delivery.next_attempt_at.is_(None),
+                            Delivery.next_attempt_at <= now),
                     ),
-                )
-                .values(status="sending", attempts=Delivery.attempts + 1,
-                        claimed_until=now + lease)
-                .returning(Delivery.id, Delivery.attempts)
-                .execution_options(synchronize_session=False)
-            ).first()
-            if row is None:
-                status = session.scalar(select(Delivery.status).where(Delivery.key == spec.key))
-                return DONE if status in ("sent", "dead") else LATER
-            delivery_id, number = row.id, row.attempts
-        attempt_id = uuid.uuid4()
-        session.execute(insert(table(DeliveryAttempt)).values(
-            id=attempt_id, delivery_id=delivery_id, number=number, started_at=now))
-        return Claim(delivery_id, attempt_id, number)
+                    and_(Delivery.status == "sending", Delivery.claimed_until <= now),
+                ),
+            )
+            .values(status="sending", attempts=Delivery.attempts + 1,
+                    claimed_until=now + lease)
+            .returning(Delivery.id, Delivery.attempts)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if row is None:
+            status = session.scalar(select(Delivery.status).where(Delivery.key == spec.key))
+            return DONE if status in ("sent", "dead") else LATER
+        delivery_id, number = row.id, row.attempts
+    return Claim(delivery_id, uuid.uuid4(), number)
 
 
 def _insert_new(session: Session, spec: Spec, delivery_id: uuid.UUID, now: datetime,
@@ -103,25 +117,6 @@ def _insert_new(session: Session, spec: Spec, delivery_id: uuid.UUID, now: datet
     ).first() is not None
 
 
-def finish(
-    db: Database,
-    held: Claim,
-    now: datetime,
-    error: str | None = None,
-    status_code: int | None = None,
-    retry_after: timedelta | None = None,
-    max_attempts: int = 8,
-    on_sent: Callable[[Session], None] | None = None,
-) -> None:
-    """Record the attempt's outcome; on failure schedule the next try or give up.
-
-    `on_sent` runs in the same transaction when the message went out (one commit). The
-    provider has already been called, so a database that is restarting is waited for.
-    """
-    db.patiently(lambda session: _record_outcome(session, held, now, error, status_code,
-                                                 retry_after, max_attempts, on_sent))
-
-
 def _record_outcome(
     session: Session,
     held: Claim,
@@ -130,7 +125,7 @@ def _record_outcome(
     status_code: int | None,
     retry_after: timedelta | None,
     max_attempts: int,
-    on_sent: Callable[[Session], None] | None,
+    on_sent: Callable[[Session, datetime], None] | None,
 ) -> None:
     session.execute(
         update(DeliveryAttempt)
@@ -149,7 +144,7 @@ def _record_outcome(
         ).one()
         counts.wrote(session, counts.DELIVERIES, sent.channel, sent.kind, "sent")
         if on_sent is not None:
-            on_sent(session)
+            on_sent(session, now)
         return
     row = session.get(Delivery, held.delivery_id)
     assert row is not None  # noqa: S101 - claimed above
@@ -164,6 +159,17 @@ def _record_outcome(
 
 class NothingToSend(Exception):  # noqa: N818 - a reason, not a failure
     """Raised by a send step: the message is moot now (answered, expired); give it up."""
+
+
+@dataclass(frozen=True)
+class Send:
+    """One message of a batch: its ledger key, the channel's timeout, the provider call
+    and what to record in the same commit once it went out."""
+
+    spec: Spec
+    timeout: float
+    send: Callable[[Claim], int | None]
+    on_sent: Callable[[Session, datetime], None] | None = None
 
 
 def deliver(
@@ -181,24 +187,43 @@ def deliver(
     2xx is a failure); DeliveryFailed is retried with backoff, NothingToSend is given up.
     Returns "sent", "failed", DONE or LATER.
     """
-    held = claim(db, spec, now, lease=timedelta(seconds=2 * timeout + 5))
-    if not isinstance(held, Claim):
-        return held
-    error, status = None, None
-    try:
-        status = send(held)
-        if status is not None and not 200 <= status < 300:
-            error = f"{spec.channel} answered {status}"
-    except NothingToSend as moot:
-        finish(db, held, max(now, clock.now()), str(moot), retry_after=None)
-        return DONE
-    except DeliveryFailed as failure:
-        error = str(failure)
-    done = max(now, clock.now())  # an injected clock may run ahead of the real one
-    finish(db, held, done, error, status, retry_after=settings.backoff(held.number),
-           max_attempts=settings.max_attempts,
-           on_sent=(lambda session: on_sent(session, done)) if on_sent else None)
-    return SENT if error is None else FAILED
+    return deliver_all(db, [Send(spec, timeout, send, on_sent)], now, settings)[0]
+
+
+def deliver_all(db: Database, sends: Sequence[Send], now: datetime, settings: Settings
+                ) -> list[str]:
+    """`deliver` for the messages of one event (an alert's recipients): every lease is
+    claimed in one commit before any provider is called, and every outcome is recorded in
+    one commit after the last call. Each message keeps its own row, lease and retries."""
+    held = claim_all(db, [(s.spec, timedelta(seconds=2 * s.timeout + 5)) for s in sends], now)
+    results: list[str] = []
+    outcomes: list[tuple[Send, Claim, str | None, int | None, bool]] = []
+    for item, claimed in zip(sends, held, strict=True):
+        if not isinstance(claimed, Claim):
+            results.append(claimed)
+            continue
+        error, status, moot = None, None, False
+        try:
+            status = item.send(claimed)
+            if status is not None and not 200 <= status < 300:
+                error = f"{item.spec.channel} answered {status}"
+        except NothingToSend as reason:
+            error, moot = str(reason), True
+        except DeliveryFailed as failure:
+            error = str(failure)
+        outcomes.append((item, claimed, error, status, moot))
+        results.append(DONE if moot else SENT if error is None else FAILED)
+    if outcomes:
+        done = max(now, clock.now())  # an injected clock may run ahead of the real one
+
+        def record(session: Session) -> None:
+            for item, claimed, error, status, moot in outcomes:
+                _record_outcome(session, claimed, done, error, status,
+                                None if moot else settings.backoff(claimed.number),
+                                settings.max_attempts, item.on_sent)
+
+        db.patiently(record)
+    return results
 
 
 def due(db: Database, now: datetime, limit: int = 200) -> list[tuple[str, uuid.UUID]]:
