@@ -193,11 +193,11 @@ def deliver(
 def deliver_all(db: Database, sends: Sequence[Send], now: datetime, settings: Settings
                 ) -> list[str]:
     """`deliver` for the messages of one event (an alert's recipients): every lease is
-    claimed in one commit before any provider is called, and every outcome is recorded in
-    one commit after the last call. Each message keeps its own row, lease and retries."""
+    claimed in one commit before any provider is called; each outcome is recorded as soon
+    as its provider answered, so a crash before the next recipient re-sends nothing that
+    went out. Each message keeps its own row, lease and retries."""
     held = claim_all(db, [(s.spec, timedelta(seconds=2 * s.timeout + 5)) for s in sends], now)
     results: list[str] = []
-    outcomes: list[tuple[Send, Claim, str | None, int | None, bool]] = []
     for item, claimed in zip(sends, held, strict=True):
         if not isinstance(claimed, Claim):
             results.append(claimed)
@@ -211,18 +211,17 @@ def deliver_all(db: Database, sends: Sequence[Send], now: datetime, settings: Se
             error, moot = str(reason), True
         except DeliveryFailed as failure:
             error = str(failure)
-        outcomes.append((item, claimed, error, status, moot))
-        results.append(DONE if moot else SENT if error is None else FAILED)
-    if outcomes:
         done = max(now, clock.now())  # an injected clock may run ahead of the real one
+        backoff = None if moot else settings.backoff(claimed.number)
 
-        def record(session: Session) -> None:
-            for item, claimed, error, status, moot in outcomes:
-                _record_outcome(session, claimed, done, error, status,
-                                None if moot else settings.backoff(claimed.number),
-                                settings.max_attempts, item.on_sent)
+        def record(session: Session, item: Send = item, claimed: Claim = claimed,
+                   error: str | None = error, status: int | None = status,
+                   backoff: timedelta | None = backoff, done: datetime = done) -> None:
+            _record_outcome(session, claimed, done, error, status, backoff,
+                            settings.max_attempts, item.on_sent)
 
         db.patiently(record)
+        results.append(DONE if moot else SENT if error is None else FAILED)
     return results
 
 
