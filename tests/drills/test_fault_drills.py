@@ -195,10 +195,6 @@ def test_a_postgresql_restart_under_load_loses_and_duplicates_nothing(drill):
     assert count.retried > 0 or count.thanked == count.offered
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known issue, open: after a Redis restart under heavy load the worker sometimes stops "
-    "consuming: 326 jobs still waiting and 26 alerts unsent when the 120 s drain ended, in 3 of "
-    "5 full runs (the last on a quiet machine); no form was lost and nothing was sent twice"))
 def test_a_redis_restart_under_load_loses_and_duplicates_nothing(drill):
     def restart_redis() -> None:
         drill.broker.stop()
