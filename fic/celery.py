@@ -15,7 +15,7 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
-from fic import jobs
+from fic import broker, jobs
 from fic.errors import StorageUnavailable
 from fic.ops import logs
 
@@ -54,6 +54,8 @@ def celery_init_app(app: Flask) -> Celery:
     hard_limit = max(60, settings.redis_visibility_timeout // 2)
     celery_app.conf.update(
         broker_url=settings.redis_url or "memory://",
+        # kombu's Redis transport, but a worker that reconnects after a Redis restart (fic.broker)
+        broker_transport=broker.transport_for(settings.redis_url or "memory://"),
         task_serializer="json",
         accept_content=["json"],
         result_serializer="json",
