@@ -22,12 +22,14 @@ class _Handler:
                 return "451 4.3.0 try again later"
             message = message_from_bytes(envelope.content, policy=policy.default)
             self.catcher.messages.append(message)
+            self.catcher.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
 
 class MailCatcher:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TO) of each
         self.lock = threading.Lock()
         self.refuse_next = 0
         with socket.socket() as probe:

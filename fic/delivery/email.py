@@ -9,7 +9,7 @@ from email.header import Header
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from fic.delivery import files, smtp_pool
 from fic.errors import DeliveryFailed
@@ -34,8 +34,8 @@ class Mailer:
     def send(self, email: Email) -> None:
         s = self.settings
         message = _with_attachments(email) if email.attachments else _plain(email)
-        message["From"] = _header(message, s.smtp_sender)
-        message["To"] = _header(message, email.to)
+        message["From"] = _address(message, s.smtp_sender)
+        message["To"] = _address(message, email.to)
         message["Subject"] = _header(message, email.subject)
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = email.message_id or make_msgid(domain="fic.invalid")
@@ -84,9 +84,22 @@ def _with_attachments(email: Email) -> EmailMessage:
 
 
 def _header(message: Message, value: str) -> str:
+    """A header value as SMTP carries it. A line break in it could start the body (header
+    injection through, say, a clinic's name), so it is refused on both paths."""
+    if "\r" in value or "\n" in value:
+        raise ValueError("a line break in an email header")
     if isinstance(message, EmailMessage) or value.isascii():
         return value
     return Header(value, "utf-8").encode()
+
+
+def _address(message: Message, value: str) -> str:
+    """An address header: only the display name is encoded, so the address itself stays
+    readable to smtplib (MAIL FROM / RCPT TO are taken from these headers)."""
+    if "\r" in value or "\n" in value or isinstance(message, EmailMessage) or value.isascii():
+        return _header(message, value)
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8")
 
 
 _UTF8 = Charset("utf-8")
