@@ -193,10 +193,18 @@ def deliver(
 def deliver_all(db: Database, sends: Sequence[Send], now: datetime, settings: Settings
                 ) -> list[str]:
     """`deliver` for the messages of one event (an alert's recipients): every lease is
-    claimed in one commit before any provider is called; each outcome is recorded as soon
+    claimed in one commit before any provider is called (lease k long enough for the k
+    sends up to it); each outcome is recorded as soon
     as its provider answered, so a crash before the next recipient re-sends nothing that
     went out. Each message keeps its own row, lease and retries."""
-    held = claim_all(db, [(s.spec, timedelta(seconds=2 * s.timeout + 5)) for s in sends], now)
+    # The sends run one after another from this claim on, so each lease also covers the
+    # longest the sends before it can take; a slow server never lets a later lease run out
+    # (and the sweep hand the message to a second worker) before its own send has started.
+    leases, ahead = [], 0.0
+    for item in sends:
+        ahead += 2 * item.timeout + 5
+        leases.append((item.spec, timedelta(seconds=ahead)))
+    held = claim_all(db, leases, now)
     results: list[str] = []
     for item, claimed in zip(sends, held, strict=True):
         if not isinstance(claimed, Claim):
