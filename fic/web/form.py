@@ -68,7 +68,7 @@ def submit(token: str):
     done = redirect(url_for("form.thanks", lang=i18n.current()), code=303)
     # Its own cookie (sealed, the same length for everyone), so the browser session is
     # left as it was and is not signed and sent again.
-    done.set_cookie(THANKS_COOKIE, g.fic_thanks, path="/thanks", httponly=True,
+    done.set_cookie(THANKS_COOKIE, g.fic_thanks, path=url_for("form.thanks"), httponly=True,
                     samesite="Lax", secure=bool(current_app.config["SESSION_COOKIE_SECURE"]))
     return done
 
@@ -134,7 +134,7 @@ def crisis_text() -> str | None:
 def thanks():
     _speak(request.args.get("lang"))
     page = make_response(render_template("form/thanks.html", crisis_text=crisis_text()))
-    page.delete_cookie(THANKS_COOKIE, path="/thanks")
+    page.delete_cookie(THANKS_COOKIE, path=url_for("form.thanks"))
     return page
 
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Executable, bindparam, case, func, select
+from sqlalchemy import Connection, Executable, bindparam, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from fic import i18n, jobs
@@ -219,7 +219,8 @@ def _live_statement() -> Executable:
     link, therapy, client, clinic, goal = (table(FeedbackLink), table(TherapySession),
                                            table(Client), table(Clinic), table(ClientGoal))
     mask = case(*((goal.c.slot == slot, 1 << n) for n, slot in enumerate(goals.SLOTS)), else_=0)
-    live_goals = (select(func.sum(mask)).where(goal.c.client_id == client.c.id,
+    # DISTINCT: one bit per slot, however many live rows a slot has
+    live_goals = (select(func.sum(distinct(mask))).where(goal.c.client_id == client.c.id,
                                                goal.c.retired_at.is_(None))
                   .correlate(client).scalar_subquery())
     return (
