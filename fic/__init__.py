@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from fic.settings import Settings
+if TYPE_CHECKING:  # `fic --help` imports this package; pydantic is loaded when an app is built
+    from flask import Flask
+
+    from fic.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The Flask app factory. Settings come from FIC_* environment variables by default."""
+    from flask import Flask
+
     from fic import celery, extensions, i18n, instruments
+    from fic.settings import Settings
     from fic.web import register_web
 
     settings = (settings or Settings()).resolved()

@@ -63,6 +63,11 @@ class _Group(FlaskGroup):
     """Flask's group with fic's commands loaded on first use; listing them builds no app
     (fic registers none on `app.cli`)."""
 
+    def _load_plugin_commands(self) -> None:
+        """No `flask.commands` plugins: the one installed (Flask-Limiter's `limiter`, a
+        developer's tool) imports rich and limits' async storage, a third of a second on
+        every `fic` call."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
         return sorted({*click.Group.list_commands(self, ctx), *COMMANDS})
