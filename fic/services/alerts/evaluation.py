@@ -151,9 +151,21 @@ def _resumable(state: CourseState | None, key: str, index: Index, number: int) -
 
 
 def _policy_key(policy: Policy, *instruments: Instrument) -> str:
-    """The same for the same policy and instruments in every process (sets sorted)."""
-    payload = [_canonical(policy), [(i.id, i.version) for i in instruments]]
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    """The same for the same policy and instruments in every process (sets sorted). The
+    last key is kept: a worker evaluates form after form under the same policy object."""
+    global _last_key
+    versions = tuple((i.id, i.version) for i in instruments)
+    last = _last_key  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is policy and last[1] == versions:
+        return last[2]
+    payload = [_canonical(policy), list(versions)]
+    key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    _last_key = (policy, versions, key)
+    return key
+
+
+# (policy, instrument versions, key) of the last call; policies are frozen dataclasses
+_last_key: tuple[Policy, tuple[tuple[str, object], ...], str] | None = None
 
 
 def _canonical(value: object) -> object:
