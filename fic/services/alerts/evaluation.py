@@ -67,12 +67,13 @@ def evaluate_response(
         if _resumable(state, key, index, number):
             assert state is not None  # noqa: S101 - _resumable checked it
             tracker = Tracker.resume(state.snapshot, alliance, policy, wellbeing)
+            kept = set(tracker.course().episodes)  # stored as they are: rewrite only changes
             for gap in range(state.number + 1, number):
                 tracker.add(Visit(gap, None))
             mine = tracker.add(visit_of(number, response, alliance, wellbeing, comment))
         else:
             sessions = repository.course(session, client.id).sessions[:index.last_answered()]
-            tracker, mine = Tracker(alliance, policy, wellbeing), []
+            tracker, mine, kept = Tracker(alliance, policy, wellbeing), [], set()
             for visit in visits_of(sessions, alliance, wellbeing, {response.id: comment}):
                 signals = tracker.add(visit)
                 mine = signals if visit.number == number else mine
@@ -82,7 +83,9 @@ def evaluate_response(
                 session.add(state)
             state.session_id, state.number = index.at(number)[0], number
             state.policy_key, state.snapshot = key, tracker.snapshot()
-        _store_episodes(session, client.id, tracker.course().episodes, index.numbered())
+        changed = [e for e in tracker.course().episodes if e not in kept]
+        if changed:
+            _store_episodes(session, client.id, changed, index.numbered())
         return tuple(
             outbox.add_job(session, NOTIFY, alert_id)
             for alert_id, level in _record(session, client.id, response, mine)
@@ -234,7 +237,9 @@ def _store_episodes(
     sessions: dict[int, uuid.UUID],
 ) -> None:
     stored = {
-        e.number: e for e in session.scalars(select(Episode).where(Episode.client_id == client_id))
+        e.number: e for e in session.scalars(
+            select(Episode).where(Episode.client_id == client_id,
+                                  Episode.number.in_([e.number for e in episodes])))
     }
     for episode in episodes:
         row = stored.get(episode.number)

@@ -16,6 +16,7 @@ _cache: dict[Path, tuple[float, Policy]] = {}
 # A clinic's file is looked at (one stat) at most this often per process.
 _LOOK_EVERY = 1.0
 _looked: dict[Path, tuple[float, float | None]] = {}
+_DEFAULT = Policy()  # frozen: one object for every clinic without a file of its own
 
 
 def policy_path(settings: Settings, clinic_id: uuid.UUID) -> Path:
@@ -35,7 +36,7 @@ def policy_for(settings: Settings, clinic_id: uuid.UUID) -> Policy:
             mtime = None
         _looked[path] = (now, mtime)
     if mtime is None:
-        return Policy()
+        return _DEFAULT
     cached = _cache.get(path)
     if cached is None or cached[0] != mtime:
         cached = (mtime, read_policy(path))
