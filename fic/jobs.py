@@ -48,13 +48,15 @@ _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.3, "
 
 
 def publish(task: str, args: list[str]) -> bool:
-    """Hand one job to the broker (or run it, embedded). False if the broker is unreachable."""
+    """Hand one job to the broker (or run it, embedded). False if the broker is unreachable
+    or the job, run here, failed: the row stays unpublished and the reconciler tries again."""
     celery_app: Celery = current_app.extensions["celery"]
     if current_app.extensions["fic"].settings.embedded and not embedded.running(current_app):
         celery_app.loader.import_default_modules()
         result = celery_app.tasks[task].apply(args=args, throw=False)
-        if result.failed():
+        if result.failed():  # left unpublished: the outbox reconciler runs it again
             log.error("in-process job %s failed: %s", task, type(result.result).__name__)
+            return False
         return True
     try:
         celery_app.send_task(task, args=args, retry=True, retry_policy=_PUBLISH_RETRY)

@@ -33,3 +33,22 @@ def test_a_lost_evaluation_is_queued_again_once_and_an_evaluated_one_never(sqlit
         job = session.scalars(select(Outbox)).one()
         assert job.published_at is None and job.created_at <= later - STALE
     assert unevaluated.reopen(db, later, STALE) == 0  # waiting for the relay: no second copy
+
+
+def test_an_evaluation_that_fails_in_embedded_mode_stays_in_the_outbox_for_the_reconciler(
+        sqlite_app, monkeypatch):
+    from fic.errors import StorageUnavailable
+    from fic.services.alerts import evaluation
+
+    def database_gone(*_args, **_kwargs):
+        raise StorageUnavailable("database unavailable")
+
+    monkeypatch.setattr(evaluation, "evaluate_response", database_gone)
+    db = sqlite_app.extensions["fic"].db
+    clinic = set_up_clinic(sqlite_app)
+    url = new_session(sqlite_app.test_client(), clinic, "FAILS-1", utcnow())["feedback_url"]
+    assert submit_form(sqlite_app.test_client(), url, answers(9.0)).status_code == 303
+    with db.session() as session:
+        job = session.scalars(select(Outbox)).one()
+        assert job.published_at is None  # not marked as handed over: it runs again later
+        assert not session.scalars(select(CourseState)).all()
