@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -23,16 +22,9 @@ def browser():
     """One Chromium for the whole run; each test opens its own context."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS, env=_browser_env())
+                                              args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-def _browser_env() -> dict[str, str]:
-    """This process's environment; in a night run under libfaketime, Chromium keeps the
-    shifted monotonic clock that it needs (with a real one beside a shifted wall clock it
-    runs twenty times slower). tests/conftest.py says why pytest itself does not."""
-    return {k: v for k, v in os.environ.items() if k != "FAKETIME_DONT_FAKE_MONOTONIC"}
 
 
 def serve(app):
