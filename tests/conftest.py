@@ -7,7 +7,6 @@ the local servers `.ci/run` starts). A test that needs them fails loudly when th
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,25 +37,9 @@ TEST_KEYS = "t1:" + "A" * 43 + "="  # 32 zero-ish bytes, base64; a test key, nev
 
 def pytest_configure(config: pytest.Config) -> None:
     """The gettext catalogues as `pybabel compile` builds them (scripts/test does it too)."""
-    if "faketime" in os.environ.get("LD_PRELOAD", "") and not os.environ.get(
-            "FAKETIME_DONT_FAKE_MONOTONIC"):
-        _again_with_a_real_monotonic_clock(config)
     from fic.i18n import compile_catalogues
 
     compile_catalogues()
-
-
-def _again_with_a_real_monotonic_clock(config: pytest.Config) -> None:
-    """A night run under libfaketime (../shared/tools/at-hour, `faketime … ./scripts/test`):
-    the wall clock is what the night is about. libfaketime also shifts the monotonic clock
-    but not the deadline of Python's timed lock waits (sem_clockwait), so every Timer and
-    queue timeout (Flask-Limiter's memory storage, the publisher thread) would wait for
-    hours. Start pytest again with the monotonic clock left real (workers inherit it)."""
-    capture = config.pluginmanager.getplugin("capturemanager")
-    if capture is not None:
-        capture.stop_global_capturing()  # the new process writes to the real stdout
-    os.environ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
-    os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606 - the same pytest again
 
 
 @pytest.fixture(autouse=True)
