@@ -8,7 +8,7 @@ import io
 import logging
 import subprocess
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pypdf
@@ -77,7 +77,8 @@ def _course(app, clinic, ref, scores, last_comment="", clinician=None):
             submit_form(app.test_client(), url, answers(score, comment=comment))
 
 
-def _report(app, clinic, out: Path, monkeypatch) -> None:
+def _report(app, clinic, out: Path, monkeypatch) -> date:
+    """Build the summary of the last 60 days into `out`; returns the day it ended on."""
     settings = app.extensions["fic"].settings
     monkeypatch.setenv("FIC_INSTANCE_PATH", str(settings.instance_path))
     monkeypatch.setenv("FIC_DATABASE_URL", settings.sqlalchemy_url)
@@ -88,6 +89,7 @@ def _report(app, clinic, out: Path, monkeypatch) -> None:
         "report", "--supervisor", clinic.supervisor, "--from",
         str(today - timedelta(days=60)), "--to", str(today), "--out", str(out)])
     assert result.exit_code == 0, result.output
+    return today
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -181,13 +183,13 @@ def test_a_supervisor_who_reads_french_gets_the_summary_in_french_with_french_da
     _course(sqlite_app, clinic, "F-1", [9.5, 9.5, 9.5, 4.0], "On est allés trop vite")
     _acknowledge_rupture(sqlite_app, clinic.clinician, hours_later=2)
     out = tmp_path / "synthese.pdf"
-    _report(sqlite_app, clinic, out, monkeypatch)
+    ended = _report(sqlite_app, clinic, out, monkeypatch)
     text = " ".join(_run("pdftotext", "-upw", clinic.passphrase, str(out), "-").stdout.split())
     for french in ("Synthèse de supervision", "Dossiers par supervisé", "Alliance moyenne",
                    "Clients qui demandent de l'attention", "rupture ouverte",
                    "Chronologie des ruptures", "en a parlé en séance", "Page 1 sur"):
         assert french in text, french
-    start = utcnow().date() - timedelta(days=60)
+    start = ended - timedelta(days=60)  # the period the report was asked for, past midnight too
     assert format_date(start, "medium", locale="fr") in text  # e.g. "2 oct. 2026"
     for english in ("Supervision summary", "Caseload by supervisee", "open rupture",
                     "talked it through"):
