@@ -26,9 +26,9 @@ CALIBRATION = (
     "simulation, not clinic data: pooled_sd, prior_df and rupture_z were chosen on "
     "bench/false_alarms.py so that ceiling-skewed no-change 12-session courses (per-client "
     "noise SD 0.4-2.2 of 40 points, all-ten forms, warm-up rise, missed forms) raise a "
-    "rupture in under 10% (7.5%; clients of SD 1-2 7.5%; clients of SD 2-4 far more, "
-    "35%); rupture_z 3.1 since the usual level counts all-ten forms; noisier clinics "
-    "should run fic policy calibrate"
+    "rupture in under 10% (8.7%; clients of SD 1-2 8.9%; clients of SD 2-4 far more, "
+    "38%); prior_df 12 since leaning on the pool caught more dips at the same false rate "
+    "than the moment fit (3.6); noisier clinics should run fic policy calibrate"
 )
 
 
@@ -43,13 +43,13 @@ class Policy:
     rci_z: float = 1.96
     reliable_drop_level: str = "watch"
     # R3 personal baseline (fic.domain.predictive): today's total against this client's
-    # predictive distribution; centre = median or trimmed mean of the last
+    # predictive distribution; centre = the median (the mean of two) of the last
     # baseline_min..max valid sessions (all-ten forms included), spread = the client's SD
     # over the last spread_window sessions shrunk toward pooled_sd (0–1 scale: 0.02 =
     # 0.8 of 40 points, fitted on simulation; None = the instrument's SD · √(1 − r), 1.94
     # of 40 points for the alliance check) with a
     # prior worth prior_df sessions, Student-t. rupture_z / watch_z are normal-equivalent
-    # z of the lower tail (3.1 ≈ 1 session in 1030).
+    # z of the lower tail (3.5 ≈ 1 session in 4300).
     # The drop must be at least min_drop (0–1 scale; 0.075 = 3 of 40 points). Evidence
     # that compounds multiplies the allowed tail: today below the cutoff while the usual
     # level is not (cutoff_boost), most of the drop in one item below item concern
@@ -60,8 +60,8 @@ class Policy:
     baseline_max: int = 6
     spread_window: int = 10
     pooled_sd: float | None = 0.02
-    prior_df: float = 6.0
-    rupture_z: float = 3.1
+    prior_df: float = 12.0
+    rupture_z: float = 3.5
     watch_z: float = 2.0
     min_drop: float = 0.075
     cutoff_boost: float = 3.0

@@ -1,12 +1,13 @@
 """R3 on hand-worked courses: each total judged against the client's own predictive.
 
-Hand figures (in points of 40): pooled SD σ0 = 0.8 with a prior worth ν0 = 6 sessions;
+Hand figures (in points of 40): pooled SD σ0 = 0.8 with a prior worth ν0 = 12 sessions;
 rupture when P(this low) ≤ Φ(−3) = 0.00135 (times 3 when today is also below the cutoff
-of 36), i.e. rupture_z = 3.0 (HAND); the shipped default, 3.1 (0.00097), is stricter and
+of 36), i.e. rupture_z = 3.0 (HAND); the shipped default, 3.5 (0.00023), is stricter and
 the headline cases hold on it too (DEFAULT). The client's own spread is the lower
-semi-deviation about the median of the last ten forms; shrunk: s̃² = (6·0.8² + d·s²) /
-(6 + d); the scale of a new session is s̃·√(1 + κ/n) with κ = 1 for a mean of two,
-1.2 for a trimmed mean.
+semi-deviation about the median of the last ten forms; shrunk: s̃² = (12·0.8² + d·s²) /
+(12 + d); the usual level is the mean of two sessions or the median of more, and the
+scale of a new session is s̃·√(1 + κ/n), κ = 1 for a mean and the median's variance
+factor (1.35 for three, 1.2 for four, 1.44 for five, 1.29 for six, 1.35 for eight).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def ruptures(visits: list[Visit], policy: Policy = DEFAULT) -> list[tuple[int, s
 
 
 def points(history: tuple[float, ...]):  # type: ignore[no-untyped-def]
-    return predict([x / 40 for x in history], 6, 10, 0.02, 6.0)
+    return predict([x / 40 for x in history], 6, 10, 0.02, 12.0)
 
 
 def test_the_student_t_tail_matches_the_printed_tables():
@@ -49,13 +50,13 @@ def test_the_student_t_tail_matches_the_printed_tables():
 
 
 def test_a_quiet_clients_five_point_dip_is_a_rupture():
-    # 38, 38.5, 38, 38.5, 38: usual level = trimmed mean 38.17; median 38, nothing below
-    # it and three ties → one zero gap, d = 1: s̃ = √(6·0.64 / 7) = 0.741; scale
-    # 0.741·√(1 + 1.2/5) = 0.825; (33 − 38.17) / 0.825 = −6.26 on t(7): P = 0.0002
+    # 38, 38.5, 38, 38.5, 38: usual level = median 38, nothing below it and three ties
+    # → one zero gap, d = 1: s̃ = √(12·0.64 / 13) = 0.769; scale 0.769·√(1 + 1.44/5) =
+    # 0.872; (33 − 38) / 0.872 = −5.73 on t(13): P = 0.000035
     prediction = points((38, 38.5, 38, 38.5, 38))
-    assert prediction.centre * 40 == pytest.approx(38.167, abs=1e-3)
-    assert prediction.scale * 40 == pytest.approx(0.825, abs=1e-3)
-    assert prediction.tail(33 / 40) == pytest.approx(0.00021, abs=2e-5)
+    assert prediction.centre * 40 == pytest.approx(38.0, abs=1e-6)
+    assert prediction.scale * 40 == pytest.approx(0.872, abs=1e-3)
+    assert prediction.tail(33 / 40) == pytest.approx(0.000035, abs=3e-6)
     assert ruptures(course(38, 38.5, 38, 38.5, 38, 33)) == [(6, "R3")]
     # and it needs neither the cutoff nor a second bad session
     assert ruptures(course(38, 38.5, 38, 38.5, 38, 33), Policy(cutoff=20)) == [(6, "R3")]
@@ -63,45 +64,48 @@ def test_a_quiet_clients_five_point_dip_is_a_rupture():
 
 def test_a_noisy_clients_five_point_swing_is_not_a_rupture():
     # 31, 39, 32, 38, 31, 39: usual 35; below the median 35: 31, 32, 31 → own lower
-    # semi-deviation √((16 + 9 + 16)/3) = 3.70, shrunk to s̃ = √((3.84 + 41)/9) = 2.23;
-    # 34 after 39 is five points down on the last session but only 1 below usual
+    # semi-deviation √((16 + 9 + 16)/3) = 3.70, shrunk to s̃ = √((7.68 + 41)/15) = 1.80,
+    # scale 1.80·√(1 + 1.29/6) = 1.99, t(15): bar 35 − 3.58·1.99 = 27.9; 34 after 39 is
+    # five points down on the last session but only 1 below usual
     prediction = points((31, 39, 32, 38, 31, 39))
     assert prediction.own_sd * 40 == pytest.approx(3.697, abs=1e-3)
-    assert prediction.sd * 40 == pytest.approx(2.232, abs=1e-3)
-    assert prediction.bar(normal_tail(3.0)) * 40 == pytest.approx(25.0, abs=0.05)
+    assert prediction.sd * 40 == pytest.approx(1.801, abs=1e-3)
+    assert prediction.bar(normal_tail(3.0)) * 40 == pytest.approx(27.88, abs=0.01)
     assert ruptures(course(31, 39, 32, 38, 31, 39, 34)) == []
     assert ruptures(course(31, 39, 32, 38, 31, 39, 24)) == [(7, "R3")]
 
 
 def test_two_sessions_of_history_give_a_wider_honest_threshold():
-    # after 38, 38: mean of two (κ = 1), d = 1, t(7): bar = 38 − 4.53·0.907 = 33.89;
-    # after eight 38s: trimmed mean, d = 4, t(10): bar = 38 − 3.96·0.679 = 35.31
+    # after 38, 38: mean of two (κ = 1), d = 1 (two ties, one zero gap), s̃ = 0.769,
+    # scale 0.769·√1.5 = 0.941, t(13): bar = 38 − 3.71·0.941 = 34.52; after eight 38s:
+    # median, d = 4, s̃ = √(7.68/16) = 0.693, scale 0.693·√(1 + 1.35/8) = 0.764, t(16):
+    # bar = 38 − 3.53·0.764 = 35.29
     short, longer = points((38, 38)), points((38,) * 8)
-    assert short.bar(normal_tail(3.0)) * 40 == pytest.approx(33.89, abs=0.01)
-    assert longer.bar(normal_tail(3.0)) * 40 == pytest.approx(35.31, abs=0.01)
-    assert ruptures(course(38, 38, 34.8), Policy(cutoff=20)) == []
-    assert ruptures(course(*(38,) * 8, 34.8), Policy(cutoff=20)) == [(9, "R3")]
+    assert short.bar(normal_tail(3.0)) * 40 == pytest.approx(34.52, abs=0.01)
+    assert longer.bar(normal_tail(3.0)) * 40 == pytest.approx(35.29, abs=0.01)
+    assert ruptures(course(38, 38, 34.5), Policy(cutoff=20)) == []
+    assert ruptures(course(*(38,) * 8, 34.5), Policy(cutoff=20)) == [(9, "R3")]
 
 
 def test_an_all_ten_streak_ending_at_39_is_not_a_rupture():
-    # all-ten forms carry no spread (none of their own yet): s̃ = σ0 = 0.8, t(6), and the
-    # bar is 40 − 4.90·0.93 = 35.44; 39 is a one-point step, 37 too small (< 3 points)
-    assert points((40, 40, 40, 40)).bar(normal_tail(3.0)) * 40 == pytest.approx(35.44, abs=0.01)
+    # all-ten forms carry no spread (none of their own yet): s̃ = σ0 = 0.8, scale
+    # 0.8·√(1 + 1.2/4) = 0.912, t(12): the bar is 40 − 3.76·0.912 = 36.57; 39 and 38 are
+    # under three points (min_drop), 37 is above the default's bar of 35.8
+    assert points((40, 40, 40, 40)).bar(normal_tail(3.0)) * 40 == pytest.approx(36.57, abs=0.01)
     for last in (39, 38, 37):
         assert ruptures(course(40, 40, 40, 40, 40, 40, last)) == []
     assert ruptures(course(40, 40, 40, 40, 40, 40, 33)) == [(7, "R3")]
 
 
 def test_a_client_mostly_at_the_ceiling_is_judged_from_their_all_ten_forms_too():
-    # 40, 40, 37, 40, 40, 38: usual level = trimmed mean of 38, 40, 40, 40 = 39.5 (an
-    # all-ten form says "at least 40"; without them the usual level would be 37.5 and
-    # 33 only 4.5 down). Median 40, below it 37 and 38: s² = (9 + 4)/2, d = 2; s̃ =
-    # √((6·0.64 + 13)/8) = 1.451; scale 1.451·√1.2 = 1.590; (33 − 39.5)/1.590 = −4.09
-    # on t(8): P = 0.0017, under 3·Φ(−3) = 0.004 since 33 is also below the cutoff
+    # 40, 40, 37, 40, 40, 38: usual level = median 40 (an all-ten form says "at least
+    # 40"; without them the usual level would be 37.5 and 33 only 4.5 down). Below it
+    # 37 and 38: s² = (9 + 4)/2, d = 2; s̃ = √((12·0.64 + 13)/14) = 1.215; scale
+    # 1.215·√(1 + 1.29/6) = 1.340; (33 − 40)/1.340 = −5.22 on t(14): P = 0.00006
     prediction = points((40, 40, 37, 40, 40, 38))
-    assert prediction.centre * 40 == pytest.approx(39.5, abs=1e-6)
-    assert prediction.scale * 40 == pytest.approx(1.590, abs=1e-3)
-    assert prediction.tail(33 / 40) == pytest.approx(0.0017, abs=2e-4)
+    assert prediction.centre * 40 == pytest.approx(40.0, abs=1e-6)
+    assert prediction.scale * 40 == pytest.approx(1.340, abs=1e-3)
+    assert prediction.tail(33 / 40) == pytest.approx(0.000064, abs=5e-6)
     assert ruptures(course(40, 40, 37, 40, 40, 38, 33)) == [(7, "R3")]
 
 
@@ -109,16 +113,18 @@ def test_a_drop_under_three_points_is_never_a_rupture_however_quiet_the_client()
     assert ruptures(course(38, 38, 38, 38, 38, 38, 35.1), Policy(cutoff=20)) == []
 
 
-STEADY = (37, 39) * 4  # median 38, four gaps of 1 below it: own 1.0, s̃ = √(7.84/10) = 0.885
+STEADY = (37, 39) * 4  # median 38, four gaps of 1 below it: own 1.0, s̃ = √(11.68/16) = 0.854
 
 
 def test_a_little_tension_the_same_session_lowers_the_bar():
-    # usual 38, scale 0.885·√1.2 = 0.97, t(10): bar 38 − 3.96·0.97 = 34.16 on its own;
-    # with "a little" tension (talked through) the tail allowed is 3 × 0.00135, bar 34.81
-    assert points(STEADY).bar(normal_tail(3.0)) * 40 == pytest.approx(34.16, abs=0.01)
+    # usual 38, scale 0.854·√(1 + 1.35/8) = 0.942, t(16): bar 38 − 3.54·0.942 = 34.66 on
+    # its own; with "a little" tension (talked through) the tail allowed is 3 × 0.00135,
+    # bar 35.15
+    assert points(STEADY).bar(normal_tail(3.0)) * 40 == pytest.approx(34.66, abs=0.01)
+    assert points(STEADY).bar(3 * normal_tail(3.0)) * 40 == pytest.approx(35.15, abs=0.01)
     policy = Policy(cutoff=20, rupture_z=3.0)  # the cutoff out of the way
-    assert ruptures(course(*STEADY, 34.5), policy) == []
-    assert ruptures(course(*STEADY, 34.5, tension={9: "little"}), policy) == [(9, "R3")]
+    assert ruptures(course(*STEADY, 34.9), policy) == []
+    assert ruptures(course(*STEADY, 34.9, tension={9: "little"}), policy) == [(9, "R3")]
 
 
 def test_a_drop_concentrated_in_one_item_lowers_the_bar():
@@ -129,21 +135,22 @@ def test_a_drop_concentrated_in_one_item_lowers_the_bar():
             items = {name: 9.5 for name in items} | {low: 9.5 - (38 - total)}
         return Visit(n, total, items)
 
+    # twice the tail allowed (2 × 0.00135): the bar moves from 34.66 to 34.97
     visits = [form(n, total) for n, total in enumerate(STEADY, start=1)]
     policy = Policy(cutoff=20, rupture_z=3.0)
-    assert ruptures([*visits, form(9, 34.5)], policy) == []
-    assert ruptures([*visits, form(9, 34.5, low="heard")], policy) == [(9, "R3")]
+    assert ruptures([*visits, form(9, 34.9)], policy) == []
+    assert ruptures([*visits, form(9, 34.9, low="heard")], policy) == [(9, "R3")]
 
 
 def test_the_reason_names_the_usual_level_today_the_drop_and_the_bar():
     result = assess_course(course(38, 38.5, 38, 38.5, 38, 33), ALLIANCE, HAND)
     (alert,) = result.alerts
     assert alert.reason == (
-        "Usual level 38.2 of 40 (last 5 forms); today 33, 5.2 points lower. On the scores "
-        "alone a total of 34.4 or lower counts as a rupture for this client: their "
-        "session-to-session spread is taken as 0.7 points (their own 0 over the last 5 "
+        "Usual level 38 of 40 (last 5 forms); today 33, 5 points lower. On the scores "
+        "alone a total of 34.8 or lower counts as a rupture for this client: their "
+        "session-to-session spread is taken as 0.8 points (their own 0 over the last 5 "
         "forms, shrunk toward the clinic's pooled 0.8). Today's other evidence moves that "
-        "line to 35.2: today is below the cutoff of 36."
+        "line to 35: today is below the cutoff of 36."
     )
     assert result.episodes[0].reason == alert.reason
 
@@ -166,10 +173,10 @@ def test_every_rupture_alert_carries_a_reason():
 
 
 def test_a_dip_with_a_partial_return_counts_on_the_next_session():
-    # STEADY: usual 38, s̃ 0.885, scale 0.97, t(10); on its own the bar at rupture_z 3.1
-    # is 33.96, so 34.5 is not enough. Next session 35, still 3 below: the mean
-    # m = (2·34.5 + 35)/3 = 34.67 against a scale 0.885·√(5/9 + 1.2/6) = 0.769 gives
-    # P = 0.00074 ≤ Φ(−3.1) = 0.00097: a rupture at the next session, reason in numbers
+    # STEADY: usual 38, s̃ 0.854, scale 0.942, t(16); on its own the bar at rupture_z 3.5
+    # is 33.87, so 34.5 is not enough. Next session 35, still 3 below: the mean
+    # m = (2·34.5 + 35)/3 = 34.67 against a scale 0.854·√(5/9 + 1.35/8) = 0.727 gives
+    # P = 0.00015 ≤ Φ(−3.5) = 0.00023: a rupture at the next session, reason in numbers
     policy = Policy(cutoff=20)
     assert ruptures(course(*STEADY, 34.5), policy) == []
     found = assess_course(course(*STEADY, 34.5, 35), ALLIANCE, policy).alerts
@@ -200,7 +207,7 @@ def test_crossing_the_cutoff_is_no_extra_evidence_for_a_client_often_below_it():
     noisy = (35, 39, 36, 38) * 2
     prediction = points(noisy)
     assert prediction.tail(36 / 40) > 0.1
-    bar = prediction.bar(normal_tail(3.1)) * 40
+    bar = prediction.bar(normal_tail(DEFAULT.rupture_z)) * 40
     just_under = round(bar + 0.3, 1)  # would count with the cutoff's threefold boost
     assert ruptures(course(*noisy, just_under)) == []
     assert ruptures(course(*noisy, just_under), Policy(cutoff_rare=1.0)) == [(9, "R3")]

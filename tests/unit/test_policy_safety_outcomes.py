@@ -51,7 +51,7 @@ def test_a_policy_file_sets_thresholds_terms_and_a_trajectory():
         ({"rupture_z": True}, "'rupture_z' must be a finite number"),
         ({"low_run": 2.5}, "'low_run' must be a whole number"),
         ({"sd_floor": 2}, "'sd_floor' must be above 0 and at most 1"),
-        ({"watch_z": 3.5}, "'watch_z' must be at most rupture_z"),
+        ({"watch_z": 3.6}, "'watch_z' must be at most rupture_z"),
         ({"baseline_min": 4, "baseline_max": 3}, "'baseline_max' must be at least baseline_min"),
         ({"tension_rupture": "none"}, "'tension_rupture' must be little, some or lot"),
         ({"disabled_rules": ["R9"]}, "'disabled_rules' must be known rule names"),
@@ -74,7 +74,7 @@ def test_a_bad_policy_file_is_refused_with_the_setting_named(data, message):
 
 def test_a_looser_policy_divides_only_the_detection_thresholds():
     loose = Policy().loosened(2)
-    assert (loose.rupture_z, loose.cusum_h, loose.cusum_k) == (1.55, 2.0, 0.25)
+    assert (loose.rupture_z, loose.cusum_h, loose.cusum_k) == (1.75, 2.0, 0.25)
     assert (loose.pooled_sd, loose.min_drop) == (Policy().pooled_sd, Policy().min_drop)
     assert loose.sd_floor == Policy().sd_floor and loose.repair_window == 3
     with pytest.raises(PolicyError):
