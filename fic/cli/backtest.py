@@ -29,7 +29,7 @@ from fic.services.alerts.calibration import calibrate_courses
 )  # fmt: skip
 @click.option("--calibrate", is_flag=True,
               help="Fit the pooled noise and rupture threshold to FILE's clients first.")
-@click.option("--target", type=click.FloatRange(0.005, 0.5), default=0.05, show_default=True,
+@click.option("--target", type=click.FloatRange(0.005, 0.5), default=0.08, show_default=True,
               help="With --calibrate: share of no-change courses allowed a rupture.")
 @click.option("--write", "write_to", type=click.Path(dir_okay=False, path_type=Path),
               help="With --calibrate: write the calibrated policy file here.")  # fmt: skip

@@ -21,7 +21,7 @@ def policy_group() -> None:
 
 @policy_group.command("calibrate")
 @click.option("--clinic", "name", required=True, help="The clinic whose clients to fit.")
-@click.option("--target", type=click.FloatRange(0.005, 0.5), default=0.05, show_default=True,
+@click.option("--target", type=click.FloatRange(0.005, 0.5), default=0.08, show_default=True,
               help="Share of no-change 12-session courses allowed a rupture.")  # fmt: skip
 @click.option("--write", is_flag=True, help="Make the calibrated file the clinic's policy.")
 def policy_calibrate(name: str, target: float, write: bool) -> None:

@@ -4,7 +4,8 @@
    valid totals (fic.domain.noise). With fewer than MIN_CLIENTS clients that give a
    variance, the shipped pooled noise is kept and the report says so.
 2. rupture_z is set so that simulated no-change 12-session courses of this clinic raise
-   a rupture in `target` of courses (default 5%): each simulated course is one real
+   a rupture in `target` of courses (default 8%; on bench/false_alarms.py it lands at
+   4–8% on fresh courses, under the 10% asked for): each simulated course is one real
    client of the clinic (drawn at random) replayed with their own deviations from their
    usual level drawn again (a smoothed bootstrap; see `_simulate`), 5% missed forms, and
    runs through the very same rules. A real rupture in a client's history makes the
@@ -61,7 +62,7 @@ def calibrate(
     instrument: Instrument,
     base: Policy,
     where: str,
-    target: float = 0.05,
+    target: float = 0.08,
     simulated: int = 400,
     seed: int = 10,
 ) -> Calibration:

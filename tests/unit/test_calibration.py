@@ -78,6 +78,7 @@ def test_the_backtest_calibrates_on_its_file_and_writes_the_policy_it_used(tmp_p
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["calibration"]["clients"] == 25
-    assert data["calibration"]["false_course_rate"] <= 0.05
+    assert data["calibration"]["target"] == 0.08  # the default: the 10%, with room
+    assert data["calibration"]["false_course_rate"] <= 0.08
     assert json.loads(out.read_text(encoding="utf-8")) == data["calibration"]["policy"]
     assert data["calibration"]["policy"]["pooled_sd"] * 40 == pytest.approx(2.0, rel=0.25)

@@ -36,7 +36,7 @@ def clinic_courses(session: Session, clinic_id: uuid.UUID) -> list[list[Visit]]:
 
 def calibrate_courses(
     courses: Sequence[Sequence[Visit]], base_file: Mapping[str, Any], where: str,
-    target: float = 0.05,
+    target: float = 0.08,
 ) -> tuple[Calibration, dict[str, Any]]:
     """The calibration and the whole policy file it gives (base_file's other settings kept)."""
     base = parse_policy(dict(base_file))
