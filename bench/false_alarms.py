@@ -7,7 +7,7 @@ return, lasting drops, slow erosion, ceiling clients with all-ten forms, a warm-
 missed forms, and histories of only two or three sessions before the dip.
 
 A no-change course counts when it raises any rupture (a rupture or escalation alert). A
-change is caught when one comes in the onset session or the next `window` sessions (dips:
+change is caught when one comes in the onset session or the next `reach` sessions (dips:
 that session or the next; lasting drops: within three sessions; erosion: by the end of the
 course; tension: that session). Columns: the fic policy (the default, or --policy FILE),
 the PCOMS cutoff (total < 36 is red) and the market red rule (< 36, or 1 point or more
@@ -74,7 +74,7 @@ def measure(rule: Rule, regime: Regime, courses: int, seed: int) -> tuple[float,
         if regime.shape == "none":
             hits += bool(alerts)
             continue
-        caught = [n for n in alerts if course.onset <= n <= course.onset + regime.window]
+        caught = [n for n in alerts if course.onset <= n <= course.onset + regime.reach]
         if caught:
             hits += 1
             delays.append(caught[0] - course.onset)

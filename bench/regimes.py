@@ -41,8 +41,17 @@ class Regime:
     sessions: int = 12
     onset: tuple[int, int] = (4, 9)
     one_item: bool = False  # the drop falls on one item instead of all four
-    window: int = 2  # sessions from onset within which a catch counts (erosion: the rest)
+    # sessions after the onset within which a catch counts: None = the windows, a
+    # dip in its session or the next (1), a lasting drop within three sessions (2)
+    window: int | None = None
     above: float = 0.0  # the drop is drawn up to this share above the edge (0: at it)
+
+
+    @property
+    def reach(self) -> int:
+        if self.window is not None:
+            return self.window
+        return 1 if self.shape in ("dip", "dip_partial") else 2
 
 
 @dataclass(frozen=True)

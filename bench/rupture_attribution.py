@@ -74,7 +74,7 @@ def dips(regime: Regime, policy: Policy, courses: int, seed: int) -> str:
         course = simulate(rng, regime)
         today = next(v for v in course.visits if v.number == course.onset)
         alerts, _, predictions = trace(course.visits, policy)
-        if any(course.onset <= n <= course.onset + regime.window for n in alerts):
+        if any(course.onset <= n <= course.onset + regime.reach for n in alerts):
             caught += 1
             continue
         prediction = predictions.get(course.onset)
