@@ -1,11 +1,11 @@
 """Publishing after the commit, off the request's critical path.
 
 A request that wrote outbox rows hands their jobs here once its transaction has committed,
-and answers the client at once. One thread per process publishes them (fic.jobs) and marks
-them published (marks in batches, at most a tenth of a second late). If the process dies
-first, the rows are still in the outbox and beat's reconciler (fic.relay_outbox) publishes them a
-minute later: nothing is lost, and a job that runs twice changes nothing (every task is
-idempotent).
+and answers the client at once. One thread per process publishes them (each batch it finds
+queued in one round trip to Redis, fic.jobs) and marks them published (marks in batches,
+at most a tenth of a second late). If the process dies first, the rows are still in the
+outbox and beat's reconciler (fic.relay_outbox) publishes them a minute later: nothing is
+lost, and a job that runs twice changes nothing (every task is idempotent).
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class Dispatcher:
         _MARK_EVERY seconds later (the mark only tells the reconciler to leave them)."""
         with self._app.app_context():
             db = self._app.extensions["fic"].db
+            sender = jobs.sender(self._app)  # a whole batch in one round trip to Redis
             handed: list[outbox.Job] = []
             done: list = []
             failed: list = []
@@ -75,7 +76,8 @@ class Dispatcher:
                     since = since if handed else time.monotonic()
                     handed.extend(batch)
                     try:
-                        published, refused = outbox.hand_over(jobs.publish, batch)
+                        published, refused = outbox.split(batch, jobs.publish_batch(
+                            sender, [(job.task, job.args) for job in batch]))
                         done.extend(published)
                         failed.extend(refused)
                     except Exception as error:  # noqa: BLE001 - the reconciler has the rows
