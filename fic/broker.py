@@ -66,6 +66,9 @@ def transport_for(url: str) -> type[redis.Transport] | None:
     return Transport if url.startswith("redis://") else None
 
 
+SEND_TIMEOUT = 1.0  # seconds a batch may wait for Redis
+
+
 class Sender:
     """Celery task messages for many jobs in one round trip, for the one thread of a process
     that publishes after commits (fic.dispatch).
@@ -89,7 +92,8 @@ class Sender:
         try:
             channel = self._channel()
             make_batch = getattr(channel, "create_publish_batch", None)  # kombu >= 5.7
-            batch = make_batch(max(1, len(jobs))) if make_batch is not None else None
+            if make_batch is not None and len(jobs) > 1:  # one job: one command, no pipeline
+                batch = make_batch(len(jobs))
             for task, args in jobs:
                 message = self._message(channel, task, list(args))
                 if batch is not None:
@@ -116,7 +120,10 @@ class Sender:
 
     def _channel(self) -> Any:
         if self._connection is None:
-            connection = self._celery.connection_for_write()
+            # A broker that stalls holds this thread a second at most (the dispatcher's
+            # thread then takes over, with the usual timeouts and retries).
+            connection = self._celery.connection_for_write(
+                transport_options={"socket_timeout": SEND_TIMEOUT})
             try:
                 # One try, no waiting: a broker that is away is the reconciler's business.
                 connection.ensure_connection(max_retries=0)

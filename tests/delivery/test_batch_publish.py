@@ -1,9 +1,9 @@
-"""The dispatcher's batch publish: one round trip to Redis, the very messages send_task sends.
+"""Publishing committed jobs: one round trip to Redis, the very messages send_task sends.
 
-fic.dispatch hands each batch of committed jobs to `jobs.publish_batch`, which builds
-Celery's own task messages and pushes them in one pipeline. A worker must not be able to
-tell them from `send_task`'s; a broker that is away refuses the batch without waiting, and
-the rows stay in the outbox for the reconciler.
+A form's jobs are published by the request's own thread once its response has been closed
+(the client has it), and a batch the dispatcher's thread finds queued goes out in one
+pipeline. A worker must not be able to tell these messages from `send_task`'s; a broker
+that is away refuses them without waiting, and the rows stay in the outbox.
 """
 
 from __future__ import annotations
@@ -13,10 +13,14 @@ import json
 from pathlib import Path
 
 import redis
+from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from fic import create_app, jobs
+from fic import create_app, dispatch, jobs
+from fic.storage.models import Outbox, utcnow
 from tests.conftest import make_settings
 from tests.delivery.procs import free_port
+from tests.flows import answers, csrf_token, new_session, path_of, set_up_clinic
 
 
 def _app(tmp_path: Path, redis_url: str):
@@ -78,3 +82,29 @@ def test_embedded_mode_has_no_batch_sender(tmp_path):
     app = create_app(make_settings(tmp_path / "instance",
                                    database_url=f"sqlite:///{tmp_path / 'fic.db'}"))
     assert jobs.sender(app) is None
+
+
+def test_a_forms_job_is_published_once_its_response_is_closed_and_then_marked(
+    tmp_path, redis_url
+):
+    app = _app(tmp_path, redis_url)
+    app.extensions["fic"].db.upgrade()
+    queued = redis.Redis.from_url(redis_url)
+    try:
+        url = new_session(app.test_client(), set_up_clinic(app), "C-1", utcnow())["feedback_url"]
+        client = FlaskClient(app)  # closes nothing by itself (unlike the suite's client)
+        page = client.get(path_of(url))
+        data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **answers(8.5)}
+        response = client.post(path_of(url), data=data)
+        assert response.status_code == 303
+        assert queued.llen("celery") == 0  # the client is still being answered
+        response.close()
+        assert queued.llen("celery") == 1
+        headers = json.loads(queued.lindex("celery", 0))["headers"]
+        assert headers["task"] == jobs.EVALUATE_RESPONSE
+        assert dispatch.dispatcher(app).wait(10)
+        with app.extensions["fic"].db.session() as session:
+            rows = session.scalars(select(Outbox).where(Outbox.task == jobs.EVALUATE_RESPONSE))
+            assert [row.published_at is not None for row in rows] == [True]
+    finally:
+        app.extensions["fic"].db.dispose()
