@@ -115,9 +115,12 @@ def run(args, work: Path, fic_db: str, bare_db: str, redis_url: str) -> dict[str
         for n in range(1, args.runs + 1):
             for name in ("fic", "bare"):
                 script = scripts[n] if name == "fic" else bare_script
+                db = fic_db if name == "fic" else bare_db
                 before = support.cpu_seconds(servers[name].pid)
+                db_before = support.database_cpu_seconds(db)
                 figures = wrk(ports[name], script, args.duration, args.connections)
                 figures["cpu_s"] = support.cpu_seconds(servers[name].pid) - before
+                figures["db_cpu_s"] = support.database_cpu_seconds(db) - db_before
                 results[name].append(figures)
                 print(f"run {n} {name}: {figures['rps']:.0f} req/s, "
                       f"p95 {figures['p95_us'] / 1000:.1f} ms, "
@@ -148,8 +151,8 @@ def print_table(results: dict[str, list[dict]], args) -> None:
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
 
-    def cpu(name: str) -> float:
-        return statistics.median(r["cpu_s"] / max(1, r["requests"]) for r in results[name])
+    def cpu(name: str, key: str = "cpu_s") -> float:
+        return statistics.median(r[key] / max(1, r["requests"]) for r in results[name])
 
     fic_rps, bare_rps = med("fic", "rps"), med("bare", "rps")
     rows = [
@@ -162,6 +165,9 @@ def print_table(results: dict[str, list[dict]], args) -> None:
          med("fic", "p99_us") / med("bare", "p99_us"), ""),
         ("web CPU per POST (ms)", cpu("fic") * 1e3, cpu("bare") * 1e3, cpu("fic") / cpu("bare"),
          ""),
+        ("PostgreSQL CPU per POST (ms)", cpu("fic", "db_cpu_s") * 1e3,
+         cpu("bare", "db_cpu_s") * 1e3,
+         cpu("fic", "db_cpu_s") / max(1e-9, cpu("bare", "db_cpu_s")), ""),
     ]
     bad = {name: sum(r["bad_status"] + r["socket_errors"] + r["timeouts"] for r in runs)
            for name, runs in results.items()}

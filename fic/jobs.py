@@ -9,12 +9,13 @@ command, a test) runs here and now. Either way callers go through the outbox
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from celery import Celery
-from flask import current_app
+from flask import Flask, current_app
 from kombu.exceptions import OperationalError
 
-from fic import embedded
+from fic import broker, embedded
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +67,28 @@ def publish(task: str, args: list[str]) -> bool:
         )
         return False
     return True
+
+
+def sender(app: Flask) -> broker.Sender | None:
+    """For a thread that publishes many jobs (fic.dispatch): a Sender that puts a whole
+    batch on a Redis broker in one round trip; None without one (embedded mode, another
+    broker URL), where jobs go one by one through `publish`."""
+    url = app.extensions["fic"].settings.redis_url
+    if not url or broker.transport_for(url) is None:
+        return None
+    return broker.Sender(app.extensions["celery"])
+
+
+def publish_batch(sender: broker.Sender | None, work: Sequence[tuple[str, Sequence[str]]]
+                  ) -> list[bool]:
+    """Publish each (task, args): which ones the broker took. With a sender, the batch in
+    one round trip; if that fails, job by job through `publish` (its retry, its logging),
+    so a broker that is down leaves exactly the rows it refused."""
+    if sender is not None:
+        try:
+            sender.send(work)
+            return [True] * len(work)
+        except Exception as error:  # noqa: BLE001 - tried again one by one below
+            log.warning("batch publish failed (%s); publishing job by job",
+                        type(error).__name__)
+    return [publish(task, list(args)) for task, args in work]

@@ -71,10 +71,15 @@ class Database:
             raise StorageUnavailable("the database did not answer") from error
 
     @contextmanager
-    def connection(self) -> Iterator[Connection]:
+    def connection(self, reuse: Connection | None = None) -> Iterator[Connection]:
         """Core work without the ORM: a connection in autocommit on PostgreSQL (for ONE
-        statement, or reads), in one transaction on SQLite. Errors as in `session`."""
+        statement, or reads), in one transaction on SQLite. Errors as in `session`.
+
+        `reuse`: a connection from `shared_connection`, used as it is (not closed here)."""
         try:
+            if reuse is not None:
+                yield reuse
+                return
             with self.engine.connect() as connection:
                 if not self.is_sqlite:
                     connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -84,6 +89,25 @@ class Database:
                         yield connection
         except (OperationalError, InterfaceError, PoolTimeout) as error:
             raise StorageUnavailable("the database did not answer") from error
+
+    @contextmanager
+    def shared_connection(self) -> Iterator[Connection | None]:
+        """For a request that reads, then writes in one statement (the form's POST): on
+        PostgreSQL one pooled connection in autocommit for both, one checkout instead of
+        two. None on SQLite, where the read and the write keep transactions of their own,
+        and when no connection can be had now: each `connection(reuse=None)` then opens
+        its own and reports a database that does not answer."""
+        if self.is_sqlite:
+            yield None
+            return
+        try:
+            connection = self.engine.connect()
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        except (OperationalError, InterfaceError, PoolTimeout):
+            yield None
+            return
+        with connection:
+            yield connection
 
     def patiently(self, work: Callable[[Session], T], patience: float = 30.0) -> T:
         """Run `work` in one unit of work, trying again while the database is away.

@@ -77,32 +77,35 @@ def answer(token: str, action: str | None = None):
     """Handle a posted form: the page to show again (prompt, errors, unavailable), or None
     once the answers are stored (the thank-you note is then in `g.fic_thanks`).
 
-    The success path reads the link once and writes once; the form is drawn again (with
-    the client's goals in their words) only when it has to be shown."""
+    The success path reads the link once and writes once, on one pooled connection; the
+    form is drawn again (with the client's goals in their words) only when it has to be
+    shown."""
     svc = services()
     fields = _fields()
     if len(token) > 64:
         return unavailable()
-    try:
-        link = responses.live(svc.db, token)
-    except StorageUnavailable:
-        return _keep_answers(token, fields)
-    except LinkUnavailable:
-        return unavailable()
-    _speak(request.args.get("lang"), link.spec.language)
-    try:
-        answers = parse_answers(_instruments(link.spec), fields)
-        unanswered = [name for name in answers.unanswered if name in shown_items(
-            _instruments(link.spec), link.spec.goal_slots)]
-        if unanswered and not request.form.get(SEND_ANYWAY):
-            return _again(token, fields, {}, unanswered=unanswered, action=action)
-        submitted = responses.store(svc.db, svc.keys, link, answers)
-    except AnswerErrors as problems:
-        return _again(token, fields, problems.errors, status=422, action=action)
-    except LinkUnavailable:
-        return unavailable()
-    except StorageUnavailable:
-        return _again(token, fields, {FORM_ERROR: retry_message()}, status=503, action=action)
+    with svc.db.shared_connection() as connection:  # the read and the write: one checkout
+        try:
+            link = responses.live(svc.db, token, connection)
+        except StorageUnavailable:
+            return _keep_answers(token, fields)
+        except LinkUnavailable:
+            return unavailable()
+        _speak(request.args.get("lang"), link.spec.language)
+        try:
+            answers = parse_answers(_instruments(link.spec), fields)
+            unanswered = [name for name in answers.unanswered if name in shown_items(
+                _instruments(link.spec), link.spec.goal_slots)]
+            if unanswered and not request.form.get(SEND_ANYWAY):
+                return _again(token, fields, {}, unanswered=unanswered, action=action)
+            submitted = responses.store(svc.db, svc.keys, link, answers, connection=connection)
+        except AnswerErrors as problems:
+            return _again(token, fields, problems.errors, status=422, action=action)
+        except LinkUnavailable:
+            return unavailable()
+        except StorageUnavailable:
+            return _again(token, fields, {FORM_ERROR: retry_message()}, status=503,
+                          action=action)
     # Stored: from here on the client is thanked whatever else is down. A job that cannot
     # be published now stays in the outbox for beat's reconciler.
     dispatch.after_commit(submitted.jobs)

@@ -15,7 +15,7 @@ from fic.settings import Settings
 _cache: dict[Path, tuple[float, Policy]] = {}
 # A clinic's file is looked at (one stat) at most this often per process.
 _LOOK_EVERY = 1.0
-_looked: dict[Path, tuple[float, float | None]] = {}
+_looked: dict[tuple[str, uuid.UUID], tuple[float, float | None]] = {}
 _DEFAULT = Policy()  # frozen: one object for every clinic without a file of its own
 
 
@@ -24,19 +24,22 @@ def policy_path(settings: Settings, clinic_id: uuid.UUID) -> Path:
 
 
 def policy_for(settings: Settings, clinic_id: uuid.UUID) -> Policy:
-    path = policy_path(settings, clinic_id)
+    # Looked up by instance and clinic: building the file's Path for every form costs more
+    # than the look itself.
+    key = (str(settings.instance_path), clinic_id)
     now = time.monotonic()
-    looked = _looked.get(path)
+    looked = _looked.get(key)
     if looked is not None and now - looked[0] < _LOOK_EVERY:
         mtime = looked[1]
     else:
         try:
-            mtime = path.stat().st_mtime
+            mtime = policy_path(settings, clinic_id).stat().st_mtime
         except FileNotFoundError:
             mtime = None
-        _looked[path] = (now, mtime)
+        _looked[key] = (now, mtime)
     if mtime is None:
         return _DEFAULT
+    path = policy_path(settings, clinic_id)
     cached = _cache.get(path)
     if cached is None or cached[0] != mtime:
         cached = (mtime, read_policy(path))
@@ -68,7 +71,8 @@ def install_policy_text(settings: Settings, clinic_id: uuid.UUID, text: str,
     target = policy_path(settings, clinic_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    _looked.pop(target, None)  # this process sees it at once (others within _LOOK_EVERY)
+    # this process sees it at once (others within _LOOK_EVERY)
+    _looked.pop((str(settings.instance_path), clinic_id), None)
     return policy
 
 
@@ -76,4 +80,4 @@ def remove_policy(settings: Settings, clinic_id: uuid.UUID) -> None:
     """Back to the default policy."""
     path = policy_path(settings, clinic_id)
     path.unlink(missing_ok=True)
-    _looked.pop(path, None)
+    _looked.pop((str(settings.instance_path), clinic_id), None)

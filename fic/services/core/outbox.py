@@ -64,9 +64,13 @@ def publish_jobs(db: Database, publish: Publisher, jobs: Sequence[Job]) -> int:
 
 def hand_over(publish: Publisher, jobs: Sequence[Job]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """Publish each job: (the ids published, the ids the broker did not take)."""
-    done = [job.id for job in jobs if publish(job.task, list(job.args))]
-    taken = set(done)
-    return done, [job.id for job in jobs if job.id not in taken]
+    return split(jobs, [publish(job.task, list(job.args)) for job in jobs])
+
+
+def split(jobs: Sequence[Job], taken: Sequence[bool]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """(the ids published, the ids the broker did not take), given which it took."""
+    return ([job.id for job, ok in zip(jobs, taken, strict=True) if ok],
+            [job.id for job, ok in zip(jobs, taken, strict=True) if not ok])
 
 
 def mark(db: Database, done: Sequence[uuid.UUID], failed: Sequence[uuid.UUID]) -> None:

@@ -56,10 +56,12 @@ def given(answers: Answers) -> Callable[[FormSpec], Answers]:
     return lambda _form: answers
 
 
-def live(db: Database, token: str) -> LiveLink:
-    """The live link and its form in one read (LinkUnavailable if there is none)."""
-    with db.connection() as connection:
-        return live_for_answers(connection, token)
+def live(db: Database, token: str, connection: Connection | None = None) -> LiveLink:
+    """The live link and its form in one read (LinkUnavailable if there is none).
+
+    `connection`: one from `db.shared_connection()`, kept for the write (`store`)."""
+    with db.connection(reuse=connection) as used:
+        return live_for_answers(used, token)
 
 
 def submit(
@@ -79,10 +81,12 @@ def submit(
 
 
 def store(db: Database, keys: KeyRing, link: LiveLink, answers: Answers,
-          instruments: Sequence[str] | None = None) -> Submitted:
+          instruments: Sequence[str] | None = None, connection: Connection | None = None,
+          ) -> Submitted:
     """Consume the link and store validated answers with their evaluation job, atomically.
 
-    `instruments`: the form as the client saw it, if not the link's own.
+    `instruments`: the form as the client saw it, if not the link's own. `connection`: the
+    one the link was read on (db.shared_connection), for the first try.
     """
     response_id, now = uuid.uuid4(), utcnow()
     comment_ct = None
@@ -98,11 +102,11 @@ def store(db: Database, keys: KeyRing, link: LiveLink, answers: Answers,
            "values": list(answers.values.values())}
     for attempt in (1, 2):
         try:
-            with db.connection() as connection:
-                stored = (_write_sqlite if db.is_sqlite else _write_postgres)(connection, row)
+            with db.connection(reuse=connection if attempt == 1 else None) as used:
+                stored = (_write_sqlite if db.is_sqlite else _write_postgres)(used, row)
                 if not stored and attempt == 2:
                     # The first try may have been written before its connection died.
-                    stored = connection.execute(_STORED, {"id": response_id}).first() is not None
+                    stored = used.execute(_STORED, {"id": response_id}).first() is not None
                 if not stored:
                     raise LinkUnavailable("link unavailable")
             counts.committed(counts.FORMS)
