@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ARRAY, ColumnElement, Update, Uuid, any_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from fic.storage.db import Database, table
@@ -75,17 +75,32 @@ def split(jobs: Sequence[Job], taken: Sequence[bool]) -> tuple[list[uuid.UUID], 
 
 def mark(db: Database, done: Sequence[uuid.UUID], failed: Sequence[uuid.UUID]) -> None:
     """Mark rows published (or failed): one statement per outcome, each its own transaction
-    (a mark lost to a crash only means a second, harmless publish by the reconciler)."""
-    for ids, statement in ((done, _MARK_PUBLISHED), (failed, _MARK_FAILED)):
+    (a mark lost to a crash only means a second, harmless publish by the reconciler).
+
+    On PostgreSQL the ids go as ONE array parameter (`id = ANY(:ids)`), so the statement's
+    text is the same for every batch size and the driver's prepared statement serves them
+    all; SQLite spells the list out (`IN (?, ?, …)`)."""
+    marks = _MARKS["sqlite" if db.is_sqlite else "postgresql"]
+    for ids, statement in zip((done, failed), marks, strict=True):
         if ids:
             with db.connection() as connection:
                 connection.execute(statement, {"ids": list(ids), "now": utcnow()})
 
 
 _OUTBOX = table(Outbox)
-_MARK = update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-_MARK_PUBLISHED = _MARK.values(attempts=_OUTBOX.c.attempts + 1, published_at=bindparam("now"))
-_MARK_FAILED = _MARK.values(attempts=_OUTBOX.c.attempts + 1, last_error="broker unreachable")
+
+
+def _marks(where: ColumnElement[bool]) -> tuple[Update, Update]:
+    """(mark published, mark failed) for the rows `where` picks."""
+    mark = update(_OUTBOX).where(where)
+    return (mark.values(attempts=_OUTBOX.c.attempts + 1, published_at=bindparam("now")),
+            mark.values(attempts=_OUTBOX.c.attempts + 1, last_error="broker unreachable"))
+
+
+_MARKS = {
+    "sqlite": _marks(_OUTBOX.c.id.in_(bindparam("ids", expanding=True))),
+    "postgresql": _marks(_OUTBOX.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))),
+}
 
 
 def relay(
