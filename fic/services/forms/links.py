@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Executable, bindparam, case, distinct, func, select
+from sqlalchemy import Connection, Dialect, Select, bindparam, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from fic import i18n, jobs
@@ -25,7 +27,7 @@ from fic.services.core.outbox import Publisher
 from fic.services.forms import goals
 from fic.settings import Settings
 from fic.storage import repository
-from fic.storage.db import Database, table
+from fic.storage.db import Database, first_row, table
 from fic.storage.models import Client, Clinic, FeedbackLink, TherapySession, utcnow
 from fic.storage.models_goals import ClientGoal
 
@@ -197,8 +199,14 @@ def live_for_answers(connection: Connection | Session, token: str) -> LiveLink:
     The goal items the client has live come back as slots, not words (the POST that
     succeeds shows nothing; a page drawn again reads the words through `form_for`).
     """
-    row = connection.execute(_live_statement(), {"b_token_hash": sha256_hex(token),
-                                                 "b_now": utcnow()}).first()
+    given = {"b_token_hash": sha256_hex(token), "b_now": utcnow()}
+    row: Any
+    if isinstance(connection, Connection) and connection.dialect.name == "postgresql":
+        sql, fixed = _live_sql(connection.dialect)
+        found = first_row(connection, sql, {**fixed, **given})
+        row = None if found is None else _LiveRow._make(found)
+    else:
+        row = connection.execute(_live_statement(), given).first()
     if row is None:
         raise LinkUnavailable("link unavailable")
     slots = frozenset(slot for n, slot in enumerate(goals.SLOTS) if (row.goal_mask or 0) >> n & 1)
@@ -214,7 +222,7 @@ def live_for_answers(connection: Connection | Session, token: str) -> LiveLink:
 
 
 @functools.cache
-def _live_statement() -> Executable:
+def _live_statement() -> Select[Any]:
     """live_for_answers' SELECT, built once (Core, so no ORM work per POST)."""
     link, therapy, client, clinic, goal = (table(FeedbackLink), table(TherapySession),
                                            table(Client), table(Clinic), table(ClientGoal))
@@ -234,6 +242,21 @@ def _live_statement() -> Executable:
         .where(link.c.token_hash == bindparam("b_token_hash"), link.c.used_at.is_(None),
                link.c.expires_at > bindparam("b_now"))
     )
+
+
+_LiveRow = namedtuple(  # noqa: PYI024 - a row, named as the SELECT's columns
+    "_LiveRow", ["id", "session_id", "client_id", "clinic_id", "dek_kid", "dek_wrapped",
+                 "client_language", "clinic_language", "instruments", "goal_mask"])
+
+
+@functools.cache
+def _live_sql(dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """live_for_answers' SELECT as the driver takes it (fic.storage.db.first_row), with the
+    values it always binds (the goal slots and their bits), compiled once per dialect."""
+    compiled = _live_statement().compile(dialect=dialect)
+    assert list(_live_statement().selected_columns.keys()) == list(_LiveRow._fields)  # noqa: S101
+    return str(compiled), {name: value for name, value in compiled.params.items()
+                           if not name.startswith("b_")}
 
 
 def _uuid(value: object) -> uuid.UUID:

@@ -11,12 +11,23 @@ statements in one transaction. UNIQUE(response.session_id) backs the claim up ei
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, bindparam, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Dialect,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from fic import jobs
@@ -26,7 +37,7 @@ from fic.errors import LinkUnavailable, StorageUnavailable
 from fic.services.core import outbox
 from fic.services.forms.links import FormSpec, LiveLink, live_for_answers
 from fic.storage import counts, repository
-from fic.storage.db import Database, table
+from fic.storage.db import Database, first_row, table
 from fic.storage.models import Answer, Client, FeedbackLink, Outbox, Response, utcnow
 
 EVALUATE = jobs.EVALUATE_RESPONSE
@@ -153,7 +164,15 @@ _STORED = select(table(Response).c.id).where(table(Response).c.id == bindparam("
 
 
 def _write_postgres(connection: Connection, row: dict[str, Any]) -> bool:
-    return connection.execute(_WRITE_POSTGRES, row).first() is not None
+    # Straight to the driver (first_row): what SQLAlchemy's types would do to the
+    # values is done here (`now` is aware UTC already; `args` as the JSON text).
+    return first_row(connection, _write_sql(connection.dialect),
+                     {**row, "args": json.dumps(row["args"])}) is not None
+
+
+@functools.cache
+def _write_sql(dialect: Dialect) -> str:
+    return str(_WRITE_POSTGRES.compile(dialect=dialect))
 
 
 def _write_sqlite(connection: Connection, row: dict[str, Any]) -> bool:
