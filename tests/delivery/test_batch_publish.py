@@ -1,7 +1,6 @@
 """Publishing committed jobs: one round trip to Redis, the very messages send_task sends.
 
-A form's jobs are published by the request's own thread once its response has been closed
-(the client has it), and a batch the dispatcher's thread finds queued goes out in one
+The dispatcher's thread lets the jobs of a moment gather and puts them on Redis in one
 pipeline. A worker must not be able to tell these messages from `send_task`'s; a broker
 that is away refuses them without waiting, and the rows stay in the outbox.
 """
@@ -16,7 +15,7 @@ import redis
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from fic import create_app, dispatch, jobs
+from fic import broker, create_app, dispatch, jobs
 from fic.storage.models import Outbox, utcnow
 from tests.conftest import make_settings
 from tests.delivery.procs import free_port
@@ -84,27 +83,39 @@ def test_embedded_mode_has_no_batch_sender(tmp_path):
     assert jobs.sender(app) is None
 
 
-def test_a_forms_job_is_published_once_its_response_is_closed_and_then_marked(
-    tmp_path, redis_url
+def test_forms_sent_moments_apart_reach_redis_in_one_round_trip_and_are_marked(
+    tmp_path, redis_url, monkeypatch
 ):
+    monkeypatch.setattr(dispatch, "_GATHER", 0.5)  # the three posts below take far less
+    sends: list[int] = []
+    send = broker.Sender.send
+
+    def counted(self, work):
+        sends.append(len(work))
+        return send(self, work)
+
+    monkeypatch.setattr(broker.Sender, "send", counted)
     app = _app(tmp_path, redis_url)
     app.extensions["fic"].db.upgrade()
     queued = redis.Redis.from_url(redis_url)
     try:
-        url = new_session(app.test_client(), set_up_clinic(app), "C-1", utcnow())["feedback_url"]
-        client = FlaskClient(app)  # closes nothing by itself (unlike the suite's client)
-        page = client.get(path_of(url))
-        data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **answers(8.5)}
-        response = client.post(path_of(url), data=data)
-        assert response.status_code == 303
-        assert queued.llen("celery") == 0  # the client is still being answered
-        response.close()
-        assert queued.llen("celery") == 1
-        headers = json.loads(queued.lindex("celery", 0))["headers"]
-        assert headers["task"] == jobs.EVALUATE_RESPONSE
+        clinic = set_up_clinic(app)
+        forms = []
+        for n in range(3):
+            url = new_session(app.test_client(), clinic, f"C-{n}", utcnow())["feedback_url"]
+            client = FlaskClient(app)
+            page = client.get(path_of(url))
+            forms.append((client, path_of(url), {
+                "csrf_token": csrf_token(page.get_data(as_text=True)), **answers(8.5)}))
+        for client, path, data in forms:
+            assert client.post(path, data=data).status_code == 303
         assert dispatch.dispatcher(app).wait(10)
+        assert sends == [3]
+        assert queued.llen("celery") == 3
+        tasks = {json.loads(m)["headers"]["task"] for m in queued.lrange("celery", 0, -1)}
+        assert tasks == {jobs.EVALUATE_RESPONSE}
         with app.extensions["fic"].db.session() as session:
             rows = session.scalars(select(Outbox).where(Outbox.task == jobs.EVALUATE_RESPONSE))
-            assert [row.published_at is not None for row in rows] == [True]
+            assert [row.published_at is not None for row in rows] == [True] * 3
     finally:
         app.extensions["fic"].db.dispose()
