@@ -62,16 +62,16 @@ class Inbox:
 class Poster:
     """Open-loop HTTP/1.1 client: each form on its own connection, as a phone would."""
 
-    def __init__(self, port: int, cookie: str, csrf: str) -> None:
-        self.port, self.cookie = port, cookie
-        self.body = urllib.parse.urlencode({"csrf_token": csrf, **ANSWERS}).encode()
+    def __init__(self, port: int, form_tokens: dict[str, str]) -> None:
+        self.port, self.form_tokens = port, form_tokens
 
     async def post(self, token: str) -> tuple[int, float]:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        head = (f"POST /f/{token} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {self.cookie}\r\n"
+        body = urllib.parse.urlencode({"csrf_token": self.form_tokens[token], **ANSWERS})
+        head = (f"POST /f/{token} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 "Content-Type: application/x-www-form-urlencoded\r\n"
-                f"Content-Length: {len(self.body)}\r\nConnection: close\r\n\r\n")
-        writer.write(head.encode() + self.body)
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+        writer.write((head + body).encode())
         status = int((await reader.readline()).split()[1])
         length = 0
         while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -117,12 +117,12 @@ async def wait_for_mail(inbox: Inbox, expected: int, timeout: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def drive(args, port: int, smtp_port: int, cookie: str, csrf: str,
+async def drive(args, port: int, smtp_port: int, form_tokens: dict[str, str],
                 batches: dict[str, list[str]], inbox: Inbox) -> dict[str, dict[str, float]]:
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: SMTP(inbox, hostname="bench"), "127.0.0.1",
                                       smtp_port)
-    poster = Poster(port, cookie, csrf)
+    poster = Poster(port, form_tokens)
     returned: dict[str, dict[str, float]] = {}
     try:
         for name, tokens in batches.items():
@@ -182,8 +182,8 @@ def run(args, rates: list[int], work: Path, database: str, redis_url: str) -> li
     inbox = Inbox()
     try:
         support.wait_for_http(f"http://127.0.0.1:{port}/f/x")
-        cookie, csrf = support.browser_state(port, tokens[0])
-        returned = asyncio.run(drive(args, port, smtp_port, cookie, csrf, batches, inbox))
+        form_tokens = support.form_tokens(app, port, tokens)
+        returned = asyncio.run(drive(args, port, smtp_port, form_tokens, batches, inbox))
     finally:
         support.stop(worker)
         support.stop(web)

@@ -32,15 +32,20 @@ from bench import support  # noqa: E402
 BODY = {"safety": "8.5", "heard": "9.1", "goals": "7.9", "approach": "8.8",
         "tension": "none", "comment": "It was good to talk about the week."}
 LUA = """
-local tokens = {}
-for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
+-- each line: a link token and its form's token (what the page the client opened carries)
+local tokens, forms = {}, {}
+for line in io.lines("%(tokens)s") do
+  local token, form = line:match("(%%S+) (%%S+)")
+  tokens[#tokens + 1] = token
+  forms[#forms + 1] = form
+end
 local i = 0
-local headers = {["Content-Type"] = "application/x-www-form-urlencoded",
-                 ["Cookie"] = "%(cookie)s"}
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
 local body = "%(body)s"
 request = function()
   i = i + 1
-  return wrk.format("POST", "/f/" .. tokens[((i - 1) %% #tokens) + 1], headers, body)
+  local k = ((i - 1) %% #tokens) + 1
+  return wrk.format("POST", "/f/" .. tokens[k], headers, "csrf_token=" .. forms[k] .. "&" .. body)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -101,16 +106,17 @@ def run(args, work: Path, fic_db: str, bare_db: str, redis_url: str) -> dict[str
     try:
         for port in ports.values():
             support.wait_for_http(f"http://127.0.0.1:{port}/f/x")
-        cookie, csrf = support.browser_state(ports["fic"], tokens.pop())
-        body = urllib.parse.urlencode({"csrf_token": csrf, **BODY})
+        forms = support.form_tokens(app, ports["fic"], tokens)
+        body = urllib.parse.urlencode(BODY)
         scripts = {}
         for n in range(args.runs + 1):  # slice 0 is the warm-up's
             chunk = work / f"tokens-{n}.txt"
-            chunk.write_text("\n".join(tokens[n * per_run:(n + 1) * per_run]) + "\n")
-            scripts[n] = write_lua(work / f"post-{n}.lua", chunk, cookie, body)
-        bare_tokens = work / "tokens-bare.txt"
-        bare_tokens.write_text("\n".join(f"bare{i}" for i in range(1000)) + "\n")
-        bare_script = write_lua(work / "post-bare.lua", bare_tokens, cookie, body)
+            chunk.write_text("".join(f"{token} {forms[token]}\n"
+                                     for token in tokens[n * per_run:(n + 1) * per_run]))
+            scripts[n] = write_lua(work / f"post-{n}.lua", chunk, body)
+        bare_tokens = work / "tokens-bare.txt"  # the same body, a form token as long
+        bare_tokens.write_text("".join(f"bare{i} {forms[tokens[i]]}\n" for i in range(1000)))
+        bare_script = write_lua(work / "post-bare.lua", bare_tokens, body)
         for name in ports:  # warm-up, not counted
             wrk(ports[name], scripts[0] if name == "fic" else bare_script, 3, args.connections)
         results: dict[str, list[dict]] = {"fic": [], "bare": []}
@@ -133,8 +139,8 @@ def run(args, work: Path, fic_db: str, bare_db: str, redis_url: str) -> dict[str
     return results
 
 
-def write_lua(path: Path, tokens: Path, cookie: str, body: str) -> Path:
-    path.write_text(LUA % {"tokens": tokens, "cookie": cookie, "body": body})
+def write_lua(path: Path, tokens: Path, body: str) -> Path:
+    path.write_text(LUA % {"tokens": tokens, "body": body})
     return path
 
 

@@ -216,12 +216,19 @@ def seed_links(app, count: int, clients: int = 200, comment_keys: bool = True) -
     return tokens
 
 
-def browser_state(port: int, token: str) -> tuple[str, str]:
-    """Open one form like a phone would: its session cookie and CSRF token serve every POST."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/f/{token}") as page:  # noqa: S310
+def form_tokens(app, port: int, tokens: list[str]) -> dict[str, str]:
+    """Each link's form token (the CSRF field its page carries), made as fic makes it; the
+    first link's page is opened like a phone would, to check that its token is the same
+    and that the form needs no cookie."""
+    from fic.web import csrf
+
+    with app.test_request_context():
+        made = {token: csrf.form_token(token) for token in tokens}
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/f/{tokens[0]}") as page:  # noqa: S310
         html = page.read().decode()
-        cookie = page.headers["Set-Cookie"].split(";", 1)[0]
+        if page.headers.get("Set-Cookie"):
+            raise SystemExit("the fic form set a cookie: the benchmark's posts carry none")
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    if match is None:
-        raise SystemExit("the fic form carries no CSRF token")
-    return cookie, match.group(1)
+    if match is None or match.group(1) != made[tokens[0]]:
+        raise SystemExit("the fic form's token is not the one the benchmark made")
+    return made

@@ -17,6 +17,7 @@ from fic.web import (
     api_docs,
     api_fhir,
     api_inbound,
+    csrf,
     delivery,
     delivery_api,
     form,
@@ -52,6 +53,7 @@ class SignedCookieSessions(SecureCookieSessionInterface):
 
 def register_web(app: Flask) -> None:
     app.session_interface = SignedCookieSessions()
+    csrf.install(app)
     app.register_blueprint(form.bp)
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(api.bp)

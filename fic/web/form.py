@@ -36,6 +36,7 @@ from fic.extensions import services
 from fic.instruments import load
 from fic.services.forms import links, responses
 from fic.services.forms import thanks as thanks_note
+from fic.web import csrf
 from fic.web.form_view import form_sections, shown_items
 
 bp = Blueprint("form", __name__)
@@ -61,6 +62,7 @@ def show(token: str):
 
 
 @bp.post("/f/<token>")
+@csrf.link_bound
 def submit(token: str):
     page = answer(token)
     if page is not None:
@@ -98,11 +100,12 @@ def answer(token: str, action: str | None = None):
     fields = _fields()
     if len(token) > 64:
         return unavailable()
+    csrf.check_form_token(token)
     with svc.db.shared_connection() as connection:  # the read and the write: one checkout
         try:
             link = responses.live(svc.db, token, connection)
         except StorageUnavailable:
-            return _keep_answers(token, fields)
+            return _keep_answers(token, fields, action)
         except LinkUnavailable:
             return unavailable()
         _speak(request.args.get("lang"), link.spec.language)
@@ -134,7 +137,7 @@ def _again(token: str, fields: Mapping[str, Sequence[str]], errors: Mapping[str,
     try:
         spec = live_form(token)
     except StorageUnavailable:
-        return _keep_answers(token, fields)
+        return _keep_answers(token, fields, options.get("action"))
     if spec is None:
         return unavailable()
     return render_form(spec, token, _flat(fields), errors, **options)
@@ -199,7 +202,7 @@ def _instruments(spec: links.FormSpec) -> list[Instrument]:
 
 def _fields() -> dict[str, list[str]]:
     fields = request.form.to_dict(flat=False)
-    fields.pop("csrf_token", None)
+    fields.pop(csrf.FIELD, None)
     fields.pop(SEND_ANYWAY, None)
     return fields
 
@@ -226,6 +229,7 @@ def render_form(
         sections=sections,
         form_error=errors.get(FORM_ERROR),
         action=action or url_for("form.submit", token=token, lang=language),
+        form_token=csrf.form_token(token),
         error_count=len(errors),
         unanswered=len(unanswered),
         send_anyway=SEND_ANYWAY,
@@ -242,13 +246,14 @@ def _translated(message: str) -> str:
     return message
 
 
-def _keep_answers(token: str, fields: Mapping[str, Sequence[str]]):
+def _keep_answers(token: str, fields: Mapping[str, Sequence[str]], action: str | None = None):
     """The database is away and the form's questions with it: a page that sends the same
-    answers again, so nothing the client gave is lost."""
+    answers again (to the same address), so nothing the client gave is lost."""
     _speak(request.args.get("lang"))
     kept = [(name, value) for name, values in fields.items() for value in values]
-    page = render_template("form/retry.html", token=token, fields=kept,
-                           message=retry_message())
+    page = render_template("form/retry.html", fields=kept, message=retry_message(),
+                           action=action or url_for("form.submit", token=token),
+                           form_token=csrf.form_token(token))
     return page, 503, {"Retry-After": "5"}
 
 

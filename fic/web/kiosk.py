@@ -18,7 +18,7 @@ from fic import i18n
 from fic.crypto import binding
 from fic.errors import FicError
 from fic.extensions import services
-from fic.web import form
+from fic.web import csrf, form
 
 bp = Blueprint("kiosk", __name__)
 _KEY, _LANGUAGE = "kiosk", "kiosk_language"
@@ -41,6 +41,7 @@ def show():
 
 
 @bp.post("/kiosk")
+@csrf.link_bound
 def send():
     token = _token()
     if token is None:
