@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fic.domain.outcomes import (
     DETERIORATED,
@@ -18,7 +21,7 @@ from fic.domain.outcomes import (
 from fic.domain.policy import Policy
 from fic.domain.policy_file import parse_policy
 from fic.domain.ruptures import Tracker, Visit, assess_course
-from fic.domain.safety import mentions_risk
+from fic.domain.safety import DEFAULT_TERM_LIST, _fold, mentions_risk
 from fic.errors import PolicyError
 from fic.instruments import load
 
@@ -108,6 +111,27 @@ def test_risk_language_is_recognised_in_english_german_spanish_and_french(commen
 )  # fmt: skip
 def test_ordinary_comments_and_words_that_merely_contain_a_term_are_not_risk(comment):
     assert mentions_risk(comment) is False
+
+
+_PIECES = ["suicidal", "kill", "myself", "killing", "not", "want", "to", "live", "selbstmord",
+           "überdosis", "me", "tuer", "self-harm", "selfharmer", "x", "-", "'", ".", ",",
+           "  ", "Ü", "é", "dead", "better", "off", "wish", "i", "was", "end", "it", "all"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from(["", " ", "  "])),
+                max_size=12).map(lambda pairs: "".join(a + b for a, b in pairs))
+       | st.text(alphabet="abdeiklmnorstuvyüé '-", max_size=30))
+@settings(max_examples=400, deadline=None)
+def test_risk_language_matches_exactly_where_one_term_matches_as_a_whole_word(text):
+    # each term on its own: its words at a word start, then a word end (or, for "term*",
+    # more letters), on the text folded as mentions_risk folds it
+    folded = _fold(text)
+    alone = []
+    for term in DEFAULT_TERM_LIST:
+        words = [re.escape(w) for w in _fold(term).rstrip("*").split(" ") if w]
+        tail = r"\w*" if term.endswith("*") else r"(?!\w)"
+        alone.append(re.search(r"(?<!\w)" + r"\s+".join(words) + tail, folded) is not None)
+    assert mentions_risk(text) is any(alone)
 
 
 def test_a_clinic_can_replace_the_risk_terms():
