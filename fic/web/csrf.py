@@ -10,7 +10,8 @@ still be sent while its link lives.
 Every page says Referrer-Policy: no-referrer (a link token must never travel in a
 Referer), so browsers send neither Referer nor a real Origin with a form: Flask-WTF's
 HTTPS referrer check would refuse every post and is off. In its place, a browser that
-says the request comes from another site (Sec-Fetch-Site: cross-site) is refused.
+says the request comes from another site or a sibling one (Sec-Fetch-Site: cross-site,
+same-site) is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import hmac
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFError
 
 from fic.extensions import csrf as session_tokens
@@ -49,7 +50,8 @@ def form_token(link_token: str) -> str:
 
 def check_form_token(link_token: str) -> None:
     """Raise CSRFError unless the posted form carries this link's token."""
-    if not hmac.compare_digest(request.form.get(FIELD, ""), form_token(link_token)):
+    given = request.form.get(FIELD, "").encode()  # bytes: any text compares, in fixed time
+    if not hmac.compare_digest(given, form_token(link_token).encode()):
         raise CSRFError("The form token is missing or does not match.")
 
 
@@ -61,6 +63,9 @@ def _sign(key: str | bytes | None, link_token: str) -> str:
 
 
 def _refuse_cross_site() -> None:
-    if (request.method in _UNSAFE and request.headers.get("Sec-Fetch-Site") == "cross-site"
+    """No page of fic posts from another origin: a browser saying so is refused (403, the
+    plain error page: nothing it sent is drawn back). The API is for other sites' servers."""
+    if (request.method in _UNSAFE
+            and request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
             and not request.path.startswith("/api/")):
-        raise CSRFError("The request came from another site.")
+        abort(403)

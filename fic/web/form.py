@@ -160,12 +160,31 @@ def thanks():
 
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error: CSRFError):
-    token = (request.view_args or {}).get("token")
-    spec = live_form(token) if request.endpoint == "form.submit" and token else None
+    """A client's form whose token is missing or stale is drawn again with its answers (and
+    a good token), so the client only has to send it again; any other page asks for a
+    reload."""
+    token, action = _posted_form()
+    try:
+        spec = live_form(token) if token else None
+    except StorageUnavailable:
+        return _keep_answers(str(token), _fields(), action)
     if spec is not None:
         message = _("This page had been open too long. Please check your answers and send again.")
-        return render_form(spec, str(token), _flat(_fields()), {FORM_ERROR: message}, 400)
+        return render_form(spec, str(token), _flat(_fields()), {FORM_ERROR: message}, 400,
+                           action=action)
     return render_template("error.html", code=400, title=_("Please reload the page")), 400
+
+
+def _posted_form() -> tuple[str | None, str | None]:
+    """The link token and address of the client's form being posted; (None, None) on any
+    other page."""
+    if request.endpoint == "form.submit":
+        return (request.view_args or {}).get("token"), None
+    if request.endpoint == "kiosk.send":
+        from fic.web import kiosk  # noqa: PLC0415 - the kiosk is built on this module
+
+        return kiosk.kiosk_token(), url_for("kiosk.send")
+    return None, None
 
 
 @bp.app_errorhandler(413)

@@ -33,7 +33,7 @@ def hand_over(token: str) -> None:
 
 @bp.get("/kiosk")
 def show():
-    token = _token()
+    token = kiosk_token()
     spec = form.live_form(token) if token else None
     if spec is None or token is None:
         return _hand_back()
@@ -43,7 +43,7 @@ def show():
 @bp.post("/kiosk")
 @csrf.link_bound
 def send():
-    token = _token()
+    token = kiosk_token()
     if token is None:
         return _hand_back()
     page = form.answer(token, action=url_for("kiosk.send"))
@@ -68,7 +68,8 @@ def _hand_back():
     return page
 
 
-def _token() -> str | None:
+def kiosk_token() -> str | None:
+    """The link token of the form this browser's kiosk shows (None once it is sent)."""
     sealed = browser_session.get(_KEY)
     if not isinstance(sealed, str):
         return None

@@ -11,10 +11,16 @@ import pytest
 from sqlalchemy import func, select
 
 from fic import create_app
-from fic.storage.models import Response, utcnow
+from fic.storage.models import Client, Response, utcnow
 from tests.conftest import make_settings
 from tests.flows import CLINICIAN, answers, csrf_token, new_session, path_of, set_up_clinic
-from tests.staff_flows import PASSWORD, code_for, make_account
+from tests.staff_flows import (
+    PASSWORD,
+    code_for,
+    make_account,
+    password_only_clinicians,
+    sign_in,
+)
 
 HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7",
          "X-Forwarded-Host": "fic.example"}
@@ -97,13 +103,50 @@ def test_a_token_from_another_links_form_is_refused_and_the_answers_stay(app):
     assert again.status_code == 303 and _stored(app) == 1
 
 
-def test_a_post_the_browser_marks_as_from_another_site_is_refused_even_with_its_token(app):
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_a_post_the_browser_marks_as_from_another_site_is_refused_even_with_its_token(
+    app, site
+):
     client = app.test_client()
     path = _link(app)
     token = csrf_token(client.get(path).get_data(as_text=True))
-    forged = client.post(path, headers={"Sec-Fetch-Site": "cross-site"},
-                         data={"csrf_token": token, **answers(2)})
-    assert forged.status_code == 400 and _stored(app) == 0
+    forged = client.post(path, headers={"Sec-Fetch-Site": site},
+                         data={"csrf_token": token, **answers(2, comment="planted words")})
+    assert forged.status_code == 403 and _stored(app) == 0
+    assert "planted words" not in forged.get_data(as_text=True)  # nothing drawn back
     own = client.post(path, headers={"Sec-Fetch-Site": "same-origin"},
                       data={"csrf_token": token, **answers(2)})
     assert own.status_code == 303 and _stored(app) == 1
+
+
+@pytest.mark.parametrize("given", ["é", "\u0000", "x" * 5000])
+def test_any_text_in_the_token_field_is_a_refused_token_never_a_crash(app, given):
+    client = app.test_client()
+    path = _link(app)
+    client.get(path)
+    refused = client.post(path, data={"csrf_token": given, **answers(7, comment="keep me")})
+    assert refused.status_code == 400 and "keep me" in refused.get_data(as_text=True)
+    assert _stored(app) == 0
+
+
+def test_a_kiosk_form_sent_with_a_stale_token_comes_back_with_its_answers(app):
+    clinic = set_up_clinic(app)
+    new_session(app.test_client(), clinic, "K-1", utcnow())
+    password_only_clinicians(app, clinic.name)
+    make_account(app, clinic.clinician, totp=False)
+    tablet = app.test_client()
+    assert sign_in(tablet, clinic.clinician, None).status_code == 303
+    with app.extensions["fic"].db.session() as session:
+        client_id = session.scalar(select(Client.id).where(Client.client_ref == "K-1"))
+    course = tablet.get(f"/staff/clients/{client_id}").get_data(as_text=True)
+    handed = tablet.post(f"/staff/clients/{client_id}/send",
+                         data={"csrf_token": csrf_token(course), "channel": "kiosk"})
+    assert handed.headers["Location"].endswith("/kiosk")
+    assert "csrf_token" in tablet.get("/kiosk").get_data(as_text=True)
+    stale = tablet.post("/kiosk", data={"csrf_token": "from-before",
+                                        **answers(6.5, comment="keep me")})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 400 and "keep me" in html and 'value="6.5"' in html
+    assert 'action="/kiosk"' in html and "/f/" not in html
+    sent = tablet.post("/kiosk", data={"csrf_token": csrf_token(html), **answers(6.5)})
+    assert sent.headers["Location"].endswith("/kiosk/done") and _stored(app) == 1
