@@ -2,9 +2,10 @@
 
 A request that wrote outbox rows hands their jobs here once its transaction has committed,
 and answers the client at once. One thread per process publishes them. With a Redis broker
-it lets the jobs of a fiftieth of a second gather first and puts them on the broker in one
-round trip (a form's alert waits that long at most, and a busy process pays one round trip
-for every few forms instead of one per form); in embedded mode it hands them to the
+it sends a job that comes after a quiet spell at once; when jobs come faster than one per
+fiftieth of a second, it lets those of the next fiftieth gather and puts them on the broker
+in one round trip (a busy process pays one round trip for several forms instead of one per
+form, and an alert waits 20 ms more at most). In embedded mode it hands them to the
 in-process worker, or runs them, straight away. The same thread marks the published rows,
 in batches at most a tenth of a second late. If the process dies first, the rows are still
 in the outbox and beat's reconciler (fic.relay_outbox) publishes them a minute later:
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import math
 import os
 import queue
 import threading
@@ -41,6 +43,7 @@ class Dispatcher:
         self._changed = threading.Condition()
         self._pending = 0
         self._sender: broker.Sender | None = None
+        self._last_taken = -math.inf  # when the thread last took jobs from the queue
 
     def submit(self, work: Sequence[outbox.Job]) -> None:
         """Queue committed jobs for publishing; returns at once."""
@@ -111,15 +114,18 @@ class Dispatcher:
                     handed, done, failed, since = 0, [], [], None
 
     def _take(self, wait: float | None, gather: float) -> list[outbox.Job]:
-        """What is queued (waiting up to `wait` seconds for the first, None: for ever), and
-        what comes in the `gather` seconds after it. The thread sleeps through those, so
-        a busy process does not wake it for every job."""
+        """What is queued (waiting up to `wait` seconds for the first, None: for ever). When
+        jobs come faster than one per `gather` seconds, also what comes in the `gather`
+        seconds after the first: the thread sleeps through those, so a busy process does
+        not wake it for every job, and a quiet one sends each job at once."""
         try:
             batch = [self._queue.get(timeout=wait)]
         except queue.Empty:
             return []
-        if gather:
+        now = time.monotonic()
+        if now - self._last_taken < gather:
             time.sleep(gather)
+        self._last_taken = now
         while len(batch) < _BATCH:
             try:
                 batch.append(self._queue.get_nowait())
