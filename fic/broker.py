@@ -19,13 +19,16 @@ channel keeps one per connection pool (redis-py clients are thread-safe).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
+from dataclasses import dataclass
 from queue import Empty
 from typing import TYPE_CHECKING, Any
 
 from kombu import serialization
 from kombu.entity import PERSISTENT_DELIVERY_MODE as PERSISTENT
 from kombu.transport import redis
+from kombu.utils import json
 from kombu.utils.uuid import uuid
 
 if TYPE_CHECKING:
@@ -73,41 +76,42 @@ class Sender:
     """Celery task messages for many jobs in one round trip, for the one thread of a process
     that publishes after commits (fic.dispatch).
 
-    Each message is Celery's own (its task protocol) handed to kombu's channel as
-    `send_task` would hand it, without what send_task repeats per call: a producer from
-    the pool, the retry wrapper, the queue declaration, the serializer lookup. On Redis the
-    batch goes out as one pipeline. The queues are declared by the workers when they start
-    (a list that does not exist yet is created by the push). Not thread-safe: one per thread.
+    Each message is Celery's own (its task protocol) as kombu's Redis transport puts it on
+    the list. Celery and kombu build it once per task and process (`_template`); per job
+    only the task id, the arguments and the delivery tag change, which saves what
+    `send_task` repeats per call (the producer, the retry wrapper, the queue declaration,
+    the serializer lookup, kombu's routing) and four fifths of the CPU a message costs. A
+    batch goes out as one LPUSH per queue, all its messages at once, in their order. The
+    queues are declared by the workers when they start (a list that does not exist yet is
+    created by the push). Not thread-safe: one per thread.
     """
 
     def __init__(self, celery_app: Celery) -> None:
         self._celery = celery_app
         self._connection: Connection | None = None
-        self._queues: dict[str, str] = {}
+        self._templates: dict[str, _Template] = {}
 
     def send(self, jobs: Sequence[tuple[str, Sequence[str]]]) -> None:
         """Publish every job, or raise (then none may count as published: the caller
         leaves them to the outbox reconciler, and a job sent twice changes nothing)."""
-        batch = None
         try:
             channel = self._channel()
-            make_batch = getattr(channel, "create_publish_batch", None)  # kombu >= 5.7
-            if make_batch is not None and len(jobs) > 1:  # one job: one command, no pipeline
-                batch = make_batch(len(jobs))
+            queued: dict[str, list[str]] = {}
             for task, args in jobs:
-                message = self._message(channel, task, list(args))
-                if batch is not None:
-                    batch.publish(message, exchange="", routing_key=self._queue(task))
-                else:
-                    channel.basic_publish(message, exchange="", routing_key=self._queue(task))
-            if batch is not None:
-                batch.flush()
+                key, entry = self._entry(channel, task, list(args))
+                queued.setdefault(key, []).append(entry)
+            client = channel.client
+            if len(queued) == 1:
+                [(key, entries)] = queued.items()
+                client.lpush(key, *entries)
+            else:
+                with client.pipeline(transaction=False) as pipe:
+                    for key, entries in queued.items():
+                        pipe.lpush(key, *entries)
+                    pipe.execute()
         except BaseException:
             self.close()
             raise
-        finally:
-            if batch is not None:
-                batch.close()
 
     def close(self) -> None:
         """Drop the broker connection (the next send opens a new one)."""
@@ -133,18 +137,42 @@ class Sender:
             self._connection = connection
         return self._connection.default_channel
 
-    def _message(self, channel: Any, task: str, args: list[str]) -> dict[str, Any]:
-        headers, properties, body, _sent = self._celery.amqp.create_task_message(
-            uuid(), task, args, {}, reply_to=self._celery.thread_oid, argsrepr=repr(args),
-            kwargsrepr="{}", ignore_result=None)
-        content_type, content_encoding, data = serialization.dumps(body, "json")
-        properties["delivery_mode"] = PERSISTENT
-        return channel.prepare_message(data, 0, content_type, content_encoding, headers,
-                                       properties)
+    def _entry(self, channel: Any, task: str, args: list[str]) -> tuple[str, str]:
+        """(the Redis list, the entry for it) of one job."""
+        template = self._templates.get(task)
+        if template is None:
+            template = self._templates[task] = _template(self._celery, channel, task)
+        task_id = uuid()
+        message = dict(template.message)
+        message["headers"] = {**message["headers"], "id": task_id, "root_id": task_id,
+                              "argsrepr": repr(args)}
+        message["properties"] = {**message["properties"], "correlation_id": task_id,
+                                 "delivery_tag": uuid()}
+        body = json.dumps((args, {}, template.embed))
+        message["body"] = base64.b64encode(body.encode()).decode()
+        return template.key, json.dumps(message)
 
-    def _queue(self, task: str) -> str:
-        queue = self._queues.get(task)
-        if queue is None:
-            route = self._celery.amqp.router.route({}, task, (), {})
-            queue = self._queues[task] = route["queue"].name
-        return queue
+
+@dataclass(frozen=True)
+class _Template:
+    key: str  # the Redis list
+    message: dict[str, Any]  # kombu's envelope of Celery's message, for no arguments
+    embed: Any  # the third part of Celery's body (callbacks, errbacks, chain, chord)
+
+
+def _template(celery_app: Celery, channel: Any, task: str) -> _Template:
+    """One message for `task` made the way send_task and kombu make it (Celery's headers
+    name this process and thread: one template per Sender)."""
+    queue = celery_app.amqp.router.route({}, task, (), {})["queue"].name
+    headers, properties, body, _sent = celery_app.amqp.create_task_message(
+        uuid(), task, [], {}, reply_to=celery_app.thread_oid, argsrepr="[]",
+        kwargsrepr="{}", ignore_result=None)
+    content_type, content_encoding, data = serialization.dumps(body, "json")
+    properties["delivery_mode"] = PERSISTENT
+    message = channel.prepare_message(data, 0, content_type, content_encoding, headers,
+                                      properties)
+    if channel.body_encoding != "base64":  # what _entry encodes; kombu's Redis default
+        raise RuntimeError("the Redis channel's body encoding is not base64")
+    channel._inplace_augment_message(message, "", queue)  # noqa: SLF001 - what basic_publish does
+    key = channel._q_for_pri(queue, channel._get_message_priority(message, reverse=False))  # noqa: SLF001
+    return _Template(key, message, body[2])
