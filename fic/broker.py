@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 from kombu import serialization
 from kombu.entity import PERSISTENT_DELIVERY_MODE as PERSISTENT
+from kombu.exceptions import OperationalError
 from kombu.transport import redis
 from kombu.utils import json
 from kombu.utils.uuid import uuid
+from redis import exceptions as redis_errors
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -70,6 +72,12 @@ def transport_for(url: str) -> type[redis.Transport] | None:
 
 
 SEND_TIMEOUT = 1.0  # seconds a batch may wait for Redis
+# Redis refused, dropped or never answered: no job of the batch can count as published.
+_UNREACHABLE = (OperationalError, OSError, redis_errors.ConnectionError, redis_errors.TimeoutError)
+
+
+class Unreachable(Exception):  # noqa: N818 - a state of the broker, not a programming error
+    """The broker did not take a batch (refused, dropped or silent)."""
 
 
 class Sender:
@@ -109,6 +117,9 @@ class Sender:
                     for key, entries in queued.items():
                         pipe.lpush(key, *entries)
                     pipe.execute()
+        except _UNREACHABLE as error:
+            self.close()
+            raise Unreachable(type(error).__name__) from error
         except BaseException:
             self.close()
             raise

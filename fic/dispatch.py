@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 _BATCH = 200
 _GATHER = 0.02  # seconds jobs for a Redis broker gather before they go out together
 _MARK_EVERY = 0.1  # seconds
+_STARTING = threading.Lock()
 
 
 class Dispatcher:
@@ -49,30 +50,37 @@ class Dispatcher:
         """Queue committed jobs for publishing; returns at once."""
         if not work:
             return
+        if self._pid != os.getpid():  # first use in this (possibly forked) process
+            with _STARTING:
+                if self._pid != os.getpid():
+                    self._start()
         with self._changed:
-            if self._pid != os.getpid():  # first use in this (possibly forked) process
-                self._start()
             self._pending += len(work)
         for job in work:
             self._queue.put(job)
 
     def wait(self, timeout: float) -> bool:
         """Until everything handed in has been published or left for the reconciler."""
+        if self._pid != os.getpid():
+            return True  # this process handed nothing in (a fork has its parent's count)
         with self._changed:
             return self._changed.wait_for(lambda: self._pending == 0, timeout)
 
     def _start(self) -> None:
-        self._pid, self._pending = os.getpid(), 0
+        # All new, the lock too: a fork copies a lock the parent's thread may have held.
+        self._changed, self._pending = threading.Condition(), 0
         self._queue: queue.SimpleQueue[outbox.Job] = queue.SimpleQueue()
         self._sender = jobs.sender(self._app)  # a whole batch in one round trip to Redis
+        self._last_taken = -math.inf
+        self._pid = os.getpid()
         threading.Thread(target=self._run, name="fic-dispatch", daemon=True).start()
         atexit.register(self.wait, 5.0)
         self._app.extensions["fic"].db.before_dispose(self._finish)
 
     def _finish(self) -> None:
-        """Before the pool closes: publish and mark what is left, drop the broker connection."""
-        self.wait(10.0)
-        if self._sender is not None:
+        """Before the pool closes: publish and mark what is left, drop the broker connection
+        (only once the thread is idle: the Sender is its own)."""
+        if self._pid == os.getpid() and self.wait(10.0) and self._sender is not None:
             self._sender.close()  # the thread waits for jobs: the next send opens a new one
 
     def _run(self) -> None:
@@ -123,7 +131,7 @@ class Dispatcher:
         except queue.Empty:
             return []
         now = time.monotonic()
-        if now - self._last_taken < gather:
+        if now - self._last_taken < gather and self._queue.qsize() < _BATCH - 1:
             time.sleep(gather)
         self._last_taken = now
         while len(batch) < _BATCH:

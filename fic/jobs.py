@@ -82,12 +82,18 @@ def sender(app: Flask) -> broker.Sender | None:
 def publish_batch(sender: broker.Sender | None, work: Sequence[tuple[str, Sequence[str]]]
                   ) -> list[bool]:
     """Publish each (task, args): which ones the broker took. With a sender, the batch in
-    one round trip; if that fails, job by job through `publish` (its retry, its logging),
-    so a broker that is down leaves exactly the rows it refused."""
+    one round trip. A broker that refuses, drops or stalls takes none: they stay in the
+    outbox for the reconciler, and the thread is held SEND_TIMEOUT at most, not once per
+    job. Any other failure is tried again job by job through `publish` (its retry, its
+    logging), so exactly the rows the broker refused stay."""
     if sender is not None:
         try:
             sender.send(work)
             return [True] * len(work)
+        except broker.Unreachable as error:
+            log.warning("broker unreachable (%s), %d jobs stay in the outbox", error,
+                        len(work))
+            return [False] * len(work)
         except Exception as error:  # noqa: BLE001 - tried again one by one below
             log.warning("batch publish failed (%s); publishing job by job",
                         type(error).__name__)

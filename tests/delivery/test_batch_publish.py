@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 
 import redis
@@ -77,6 +80,22 @@ def test_with_the_broker_away_a_batch_is_refused_and_its_jobs_stay_unpublished(t
                                            (jobs.NOTIFY_ALERT, ("a-1",))]) == [False, False]
 
 
+def test_a_broker_that_never_answers_refuses_the_whole_batch_without_a_try_per_job(
+    tmp_path, monkeypatch
+):
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
+    tried_alone: list[str] = []
+    monkeypatch.setattr(jobs, "publish", lambda task, args: tried_alone.append(task))
+    try:
+        app = _app(tmp_path, f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        with app.app_context():
+            work = [(jobs.EVALUATE_RESPONSE, (f"r-{n}",)) for n in range(50)]
+            assert jobs.publish_batch(jobs.sender(app), work) == [False] * 50
+    finally:
+        silent.close()
+    assert tried_alone == []  # each would have waited for the silent broker in turn
+
+
 def test_embedded_mode_has_no_batch_sender(tmp_path):
     app = create_app(make_settings(tmp_path / "instance",
                                    database_url=f"sqlite:///{tmp_path / 'fic.db'}"))
@@ -86,7 +105,17 @@ def test_embedded_mode_has_no_batch_sender(tmp_path):
 def test_a_form_after_a_quiet_spell_goes_at_once_and_those_close_behind_it_go_together(
     tmp_path, redis_url, monkeypatch
 ):
-    monkeypatch.setattr(dispatch, "_GATHER", 2.0)  # the posts below take far less
+    gathered = threading.Event()
+
+    class Clock:  # the dispatcher's: its gathering sleep lasts until the test says
+        monotonic = staticmethod(time.monotonic)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            gathered.wait(60)
+
+    monkeypatch.setattr(dispatch, "_GATHER", 3600.0)
+    monkeypatch.setattr(dispatch, "time", Clock)
     sends: list[int] = []
     send = broker.Sender.send
 
@@ -109,9 +138,11 @@ def test_a_form_after_a_quiet_spell_goes_at_once_and_those_close_behind_it_go_to
                 "csrf_token": csrf_token(page.get_data(as_text=True)), **answers(8.5)}))
         client, path, data = forms[0]
         assert client.post(path, data=data).status_code == 303
-        assert dispatch.dispatcher(app).wait(1.5)  # published without gathering
+        assert dispatch.dispatcher(app).wait(10)  # published without gathering
+        assert sends == [1]
         for client, path, data in forms[1:]:
             assert client.post(path, data=data).status_code == 303
+        gathered.set()
         assert dispatch.dispatcher(app).wait(10)
         assert sends == [1, 2]
         assert queued.llen("celery") == 3
