@@ -88,7 +88,7 @@ class Sender:
     the list. Celery and kombu build it once per task and process (`_template`); per job
     only the task id, the arguments and the delivery tag change, which saves what
     `send_task` repeats per call (the producer, the retry wrapper, the queue declaration,
-    the serializer lookup, kombu's routing) and four fifths of the CPU a message costs. A
+    the serializer lookup, kombu's routing): about half the CPU a message costs. A
     batch goes out as one LPUSH per queue, all its messages at once, in their order. The
     queues are declared by the workers when they start (a list that does not exist yet is
     created by the push). Not thread-safe: one per thread.
